@@ -1,0 +1,1 @@
+"""Built-in subdrivers: one module per vendor, each a declarative hid2nut table."""
