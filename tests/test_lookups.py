@@ -58,3 +58,6 @@ def test_kelvin_guard_and_stringid() -> None:
     assert lookups.KELVIN_CELSIUS_CONVERSION.to_nut(298.15, CTX) == "25.0"
     assert lookups.KELVIN_CELSIUS_CONVERSION.to_nut(31, CTX) == "31.0"
     assert lookups.STRINGID_CONVERSION.to_nut(4, CTX) == "PbAc"
+    # NUT publishes "" for an index the device cannot answer, nothing for a bad index.
+    assert lookups.STRINGID_CONVERSION.to_nut(9, CTX) == ""
+    assert lookups.STRINGID_CONVERSION.to_nut(300, CTX) is None

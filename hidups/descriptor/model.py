@@ -158,3 +158,47 @@ class ReportDescriptor:
     fields: list[Field]
     reports: dict[tuple[ReportType, int], Report]
     uses_report_ids: bool
+
+    @classmethod
+    def from_bytes(cls, data: bytes | bytearray | memoryview) -> ReportDescriptor:
+        """Parse raw descriptor bytes; malformed input raises ``DescriptorError``."""
+        from hidups.descriptor.parser import parse_descriptor  # parser imports this module
+
+        return parse_descriptor(data)
+
+    def report_length(self, report_type: ReportType, report_id: int) -> int:
+        """Payload bytes of one report (report-ID byte excluded); 0 if it does not exist."""
+        report = self.reports.get((report_type, report_id))
+        return 0 if report is None else report.byte_length
+
+    def buffer_length(self, report_type: ReportType, report_id: int) -> int:
+        """Bytes of a report buffer as the codec uses it: report-ID byte + payload.
+
+        The first byte is always the report ID (0 for descriptors without Report ID
+        items), so field offsets work the same way for both kinds of descriptor.
+        """
+        return 1 + self.report_length(report_type, report_id)
+
+    def nut_report_length(self, report_id: int) -> int:
+        """NUT's ``replen[id]``: the payload bytes NUT asks GET_REPORT for.
+
+        NUT takes the furthest element end over reports of *every* type with that ID,
+        with its 8-bit offsets (wrapping at 256 bits) and 8-bit sizes, so for reports
+        longer than 32 bytes it asks for too little. Kept to explain short answers in
+        captures and to reproduce NUT; :meth:`report_length` is the true length.
+        """
+        length = 0
+        for report in self.reports.values():
+            if report.report_id != report_id:
+                continue
+            for item in report.items:
+                size = item.size & 0xFF
+                for index in range(item.count):
+                    end = ((item.offset + index * item.size) & 0xFF) + size
+                    length = max(length, (end + 7) // 8)
+        return length
+
+    def fields_of(self, report_type: ReportType, report_id: int) -> list[Field]:
+        """The fields of one report, in descriptor order."""
+        return [f for f in self.fields
+                if f.report_type == report_type and f.report_id == report_id]

@@ -103,10 +103,14 @@ def hex_to_nut(value: float, ctx: Context) -> str | None:
 def stringid_to_nut(value: float, ctx: Context) -> str | None:
     """A string-index usage (``iProduct``, ``iDeviceChemistry``...) → the USB string.
 
-    NUT copies the string into a 20-byte buffer and so cuts it at 19 characters; we
-    publish it whole (listed in docs/differences.md).
+    An index the device cannot answer gives ``""``, as NUT publishes it; an index
+    outside 0..255 gives no update. NUT copies the string into a 20-byte buffer and so
+    cuts it at 19 characters; we publish it whole (listed in docs/differences.md).
     """
-    return ctx.string(int(value))
+    index = int(value)
+    if not 0 <= index <= 255:
+        return None
+    return ctx.string(index) or ""
 
 
 def divide_by_10_to_nut(value: float, ctx: Context) -> str | None:

@@ -33,6 +33,7 @@ class Flag(enum.IntFlag):
     NONE = 0
     RW = 0x0001  # ST_FLAG_RW: writable variable
     STRING = 0x0002  # ST_FLAG_STRING: string variable, ``length`` is its max length
+    NUMBER = 0x0004  # ST_FLAG_NUMBER: numeric variable (published with SETFLAGS NUMBER)
     STATIC = 0x0010  # HU_FLAG_STATIC: read once at init (re-read in pollonly full walks)
     SEMI_STATIC = 0x0020  # HU_FLAG_SEMI_STATIC: re-read only after a write, or in pollonly
     ABSENT = 0x0040  # HU_FLAG_ABSENT: driver-side variable, default = ``fmt``, if path exists
@@ -45,6 +46,7 @@ class Flag(enum.IntFlag):
 NONE = Flag.NONE
 RW = Flag.RW
 STRING = Flag.STRING
+NUMBER = Flag.NUMBER
 STATIC = Flag.STATIC
 SEMI_STATIC = Flag.SEMI_STATIC
 ABSENT = Flag.ABSENT

@@ -58,3 +58,30 @@ class UsageTable(Mapping[str, int]):
     def chained(self, chain: UsageTable | None) -> UsageTable:
         """A copy of this table that falls back to ``chain``."""
         return UsageTable(self._names, chain=chain)
+
+
+# --- the standard tables ------------------------------------------------------------
+
+
+def _paged(page: int, rows: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Rows of ``(name, usage id)`` on one page as ``(name, 32-bit usage)``."""
+    return [(name, (page << 16) | usage_id) for name, usage_id in rows]
+
+
+def _standard_rows(with_spec_only: bool) -> list[tuple[str, int]]:
+    from hidups.usages import battery_system, power_device
+
+    rows = (_paged(power_device.PAGE, power_device.POWER_DEVICE_NUT)
+            + _paged(battery_system.PAGE, battery_system.BATTERY_SYSTEM_NUT))
+    if with_spec_only:
+        rows += (_paged(power_device.PAGE, power_device.POWER_DEVICE_SPEC_ONLY)
+                 + _paged(battery_system.PAGE, battery_system.BATTERY_SYSTEM_SPEC_ONLY))
+    return rows
+
+
+#: Exactly NUT's ``hid_usage_lkp`` (pages 0x84 and 0x85): what NUT's ``Path:`` lines use.
+NUT_STANDARD = UsageTable(_standard_rows(with_spec_only=False))
+
+#: NUT's names plus the specification's names NUT lacks (NUT's spelling wins when
+#: both name a usage). Vendor tables chain to this one.
+STANDARD = UsageTable(_standard_rows(with_spec_only=True))

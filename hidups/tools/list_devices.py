@@ -1,0 +1,105 @@
+"""``hidups list``: every HID device, whether it looks like a UPS, and what blocks access.
+
+Nothing is claimed or detached: descriptors come from sysfs when the kernel holds the
+device, else from one control transfer. A device that cannot be opened is listed with
+the reason (permissions with the udev rule that fixes them, busy, kernel driver).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from typing import Any
+
+from hidups.errors import BackendUnavailable, TransportError
+from hidups.transport.base import DeviceSurvey
+
+NO_DEVICES = "no HID devices found"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--backend", choices=("pyusb", "hid"), default="pyusb",
+                        help="how to reach the devices (default pyusb)")
+    parser.add_argument("--libusb", metavar="PATH",
+                        help="libusb-1.0 shared library to use (env HIDUPS_LIBUSB)")
+    parser.add_argument("--ups-only", action="store_true",
+                        help="only devices whose descriptor uses the Power Device page")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _survey(args: argparse.Namespace) -> list[DeviceSurvey]:
+    options = {"libusb": args.libusb} if args.libusb else {}
+    if args.backend == "hid":
+        from hidups.transport import get_backend
+
+        get_backend("hid")
+        from hidups.transport.hid_backend import survey_devices as hid_survey
+
+        return hid_survey(options)
+    from hidups.transport.pyusb_backend import survey_devices
+
+    return survey_devices(options)
+
+
+def _verdict(survey: DeviceSurvey) -> str:
+    if survey.looks_like_ups:
+        pages = [p for p in survey.usage_pages if p in (0x84, 0x85)]
+        return "looks like a UPS (" + ", ".join(
+            {0x84: "Power Device page 0x84", 0x85: "Battery System page 0x85"}[p]
+            for p in pages) + ")"
+    if survey.looks_like_ups is False:
+        return "not a UPS (no Power Device or Battery System usage page)"
+    return "unknown whether it is a UPS (report descriptor not readable)"
+
+
+def _quoted(value: str | None) -> str:
+    return "-" if value is None else f'"{value}"'
+
+
+def format_survey(survey: DeviceSurvey) -> str:
+    info = survey.info
+    where = f"bus {info.bus:03d} device {info.address:03d}"
+    if info.port_path:
+        where += f" port {info.port_path}"
+    lines = [f"{info.vidpid}  {where}  bcdDevice {info.bcd_device:04x}",
+             f"    manufacturer {_quoted(info.manufacturer)}  product {_quoted(info.product)}"
+             f"  serial {_quoted(info.serial)}"]
+    interfaces = ", ".join(str(i) for i in survey.interfaces) or "?"
+    detail = f"    HID interface {interfaces}"
+    if survey.descriptor_length is not None:
+        detail += f", report descriptor {survey.descriptor_length} bytes ({survey.source})"
+    lines.append(f"{detail}: {_verdict(survey)}")
+    for problem in survey.problems:
+        first, *rest = problem.split("\n")
+        lines.append(f"    ! {first}")
+        lines.extend(f"      {line.strip()}" for line in rest)
+    return "\n".join(lines)
+
+
+def _as_json(survey: DeviceSurvey) -> dict[str, Any]:
+    doc = asdict(survey)
+    doc["info"]["vidpid"] = survey.info.vidpid
+    return doc
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        surveys = _survey(args)
+    except BackendUnavailable as exc:
+        print(f"hidups list: {exc}", file=sys.stderr)
+        return 1
+    except TransportError as exc:
+        print(f"{NO_DEVICES} ({exc})")
+        return 0
+    if args.ups_only:
+        surveys = [s for s in surveys if s.looks_like_ups]
+    if args.json:
+        print(json.dumps([_as_json(s) for s in surveys], indent=2))
+        return 0
+    if not surveys:
+        print(NO_DEVICES + (" that look like a UPS" if args.ups_only else ""))
+        return 0
+    print("\n".join(format_survey(s) for s in surveys))
+    return 0

@@ -1,0 +1,130 @@
+"""Helpers for the subdriver and registry tests: captures as devices, path resolution,
+and a stand-in for the driver's conversion Context."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conftest import SHARED_CAPTURES
+
+from hidups.descriptor.model import Field, ReportDescriptor, ReportType
+from hidups.descriptor.paths import find_field, parse_path
+from hidups.device import DeviceInfo
+from hidups.hid2nut.subdriver import Subdriver
+from hidups.hid2nut.table import Row
+from hidups.usages import STANDARD
+
+#: upsc variables the driver core or the format hooks publish, not table rows.
+NOT_FROM_ROWS = frozenset(
+    {
+        "ups.status",
+        "ups.alarm",
+        "ups.mfr",
+        "ups.model",
+        "ups.serial",
+        "ups.vendorid",
+        "ups.productid",
+        "input.transfer.reason",
+        "experimental.ups.mode.buzzwords",
+    }
+)
+NOT_FROM_ROWS_PREFIXES = ("device.", "driver.")
+
+
+def capture(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((SHARED_CAPTURES / name).read_text())
+    return data
+
+
+def captures_of(*vendor_ids: str) -> list[Path]:
+    """Main captures with a descriptor whose vendor id is one of ``vendor_ids``."""
+    found = []
+    for path in sorted(SHARED_CAPTURES.glob("*.json")):
+        data = json.loads(path.read_text())
+        if data.get("descriptor_hex") and data["vendorid"] in vendor_ids:
+            found.append(path)
+    return found
+
+
+def device_of(data: dict[str, Any]) -> DeviceInfo:
+    bcd = data.get("bcd_device")
+    return DeviceInfo(
+        vendor_id=int(data["vendorid"], 16),
+        product_id=int(data["productid"], 16),
+        manufacturer=data.get("manufacturer"),
+        product=data.get("product"),
+        serial=data.get("serial"),
+        bcd_device=int(bcd, 16) if bcd else 0,
+    )
+
+
+def descriptor_of(data: dict[str, Any]) -> ReportDescriptor:
+    return ReportDescriptor.from_bytes(bytes.fromhex(data["descriptor_hex"].replace(" ", "")))
+
+
+def resolve(sub: Subdriver, desc: ReportDescriptor, path: str,
+            report_type: ReportType = ReportType.FEATURE) -> Field | None:
+    """NUT's INIT look-up of a row path (vendor names first, then the standard ones)."""
+    nodes = parse_path(path, sub.usages.chained(STANDARD))
+    return find_field(desc, nodes, report_type)
+
+
+def resolving_names(sub: Subdriver, desc: ReportDescriptor) -> set[str]:
+    """Names of the rows that resolve to a Feature field, as NUT's INIT walk binds them."""
+    return {
+        row.name for row in sub.hid2nut
+        if row.path is not None and resolve(sub, desc, row.path) is not None
+    }
+
+
+def first_row(sub: Subdriver, desc: ReportDescriptor, name: str) -> tuple[Row, Field]:
+    """The row that wins for ``name`` on this descriptor (first that resolves)."""
+    for row in sub.hid2nut:
+        if row.name == name and row.path is not None:
+            found = resolve(sub, desc, row.path)
+            if found is not None:
+                return row, found
+    raise AssertionError(f"no row for {name} resolves")
+
+
+def path_value(data: dict[str, Any], path: str, kind: str = "Feature") -> float:
+    """The value NUT printed for ``path`` in the capture's ``Path:`` lines."""
+    for entry in data["paths"]:
+        if entry["path"] == path and entry["type"] == kind:
+            return float(entry["value"])
+    raise AssertionError(f"{path} not in the capture")
+
+
+def upsc_from_rows(data: dict[str, Any]) -> dict[str, str]:
+    """The capture's upsc variables that come from hid2nut rows."""
+    return {
+        name: value for name, value in (data.get("upsc") or {}).items()
+        if name not in NOT_FROM_ROWS and not name.startswith(NOT_FROM_ROWS_PREFIXES)
+    }
+
+
+@dataclass
+class FakeContext:
+    """A conversion Context with fixed data, as the driver would provide it."""
+
+    device: DeviceInfo = field(default_factory=lambda: DeviceInfo(0, 0))
+    variables: dict[str, str] = field(default_factory=dict)
+    options: dict[str, str] = field(default_factory=dict)
+    strings: dict[int, str] = field(default_factory=dict)
+    values: dict[str, float] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> str | None:
+        return self.variables.get(name)
+
+    def option(self, name: str) -> str | None:
+        return self.options.get(name)
+
+    def string(self, index: int) -> str | None:
+        return self.strings.get(index)
+
+    def value(self, path: str) -> float | None:
+        return self.values.get(path)

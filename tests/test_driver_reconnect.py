@@ -1,0 +1,256 @@
+"""Losing the device never ends the driver: DATASTALE at once, back-off, the same
+identity asked for again, DATAOK when it is back; and interrupt events that change
+ups.status are committed immediately."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+import time
+
+import pytest
+from driver_fakes import CaptureDevice, MemoryStore, Plug, load_capture
+from hidups.subdrivers.apc import SUBDRIVER as APC
+
+from hidups.driver.engine import Engine, GiveUp
+
+BK650 = "apc-bk650m2-ch-nutddl.json"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def started(options: dict[str, str] | None = None
+            ) -> tuple[Engine, Plug, MemoryStore, Clock]:
+    clock = Clock()
+    dev = CaptureDevice(load_capture(BK650), serial="9B1234")
+    plug = Plug(dev)
+    store = MemoryStore()
+    engine = Engine(options or {"pollonly": ""}, store, plug, lambda d, o, r: APC,
+                    clock=clock, sleep=lambda s: None)
+    engine.start()
+    engine.update()
+    return engine, plug, store, clock
+
+
+def test_unplug_goes_stale_then_back_to_ok() -> None:
+    engine, plug, store, clock = started()
+    assert not store.stale
+    plug.unplug()
+    clock.now += 2
+    engine.update()  # the walk fails: stale in this very poll
+    assert store.stale and store.events[-1] == "DATASTALE"
+    assert store.get("driver.state") == "reconnect.trying"
+    for _ in range(3):  # still gone: no exit, stays stale
+        clock.now += 60
+        engine.update()
+    assert store.stale
+    plug.plug()
+    clock.now += 60
+    engine.update()
+    assert not store.stale
+    assert store.events.index("DATAOK", store.events.index("DATASTALE")) > 0
+    assert store.get("driver.reconnect_count") == "1"
+    assert store.get("ups.status") == "OL DISCHRG"
+
+
+def test_reconnect_asks_for_the_same_unit() -> None:
+    engine, plug, _, clock = started({"pollonly": "", "vendorid": "051d"})
+    plug.unplug()
+    clock.now += 2
+    engine.update()
+    clock.now += 2
+    engine.update()
+    asked = plug.opens[-1]
+    assert asked["vendorid"] == "051d" and asked["productid"] == "0002"
+    assert asked["serial"] == "9B1234"
+    assert re.fullmatch(asked["product"], load_capture(BK650)["product"])
+
+
+def test_reconnect_backs_off() -> None:
+    engine, plug, _, clock = started()
+    plug.unplug()
+    clock.now += 2
+    engine.update()  # loses the device
+    attempts = []
+    for _ in range(200):
+        before = len(plug.opens)
+        clock.now += 1
+        engine.update()
+        if len(plug.opens) > before:
+            attempts.append(clock.now)
+    gaps = [b - a for a, b in itertools.pairwise(attempts)]
+    assert gaps[0] == 2  # one poll interval first
+    assert gaps == sorted(gaps)  # then longer and longer
+    assert max(gaps) == 30  # up to the cap
+
+
+def test_reconnect_max_tries_zero_gives_up() -> None:
+    engine, plug, _, clock = started({"pollonly": "", "reconnect_max_tries": "0"})
+    plug.unplug()
+    clock.now += 2
+    with pytest.raises(GiveUp):
+        engine.update()
+        clock.now += 2
+        engine.update()
+
+
+def test_descriptor_is_read_again_on_reconnect() -> None:
+    engine, plug, _, clock = started()
+    reads = []
+    original = plug.device.report_descriptor
+
+    def counting() -> bytes:
+        reads.append(1)
+        return original()
+
+    plug.device.report_descriptor = counting  # type: ignore[method-assign]
+    plug.unplug()
+    clock.now += 2
+    engine.update()
+    plug.plug()
+    clock.now += 60
+    engine.update()
+    assert reads == [1]
+
+
+def wait_for(predicate: object, timeout: float = 3.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def status_reports(engine: Engine, ac_present: int) -> list[bytes]:
+    """Input reports carrying the power bits, built from the descriptor."""
+    from hidups import codec
+    from hidups.descriptor.model import ReportType
+
+    assert engine.desc is not None
+    values = {"ACPresent": ac_present, "Discharging": 1 - ac_present, "Charging": 0,
+              "BatteryPresent": 1}
+    ids = sorted({f.report_id for f in engine.desc.fields if f.report_type is ReportType.INPUT
+                  and engine.usages.name(f.path[-1]) in values})
+    reports = []
+    for rid in ids:
+        buf = bytearray(engine.desc.buffer_length(ReportType.INPUT, rid))
+        buf[0] = rid
+        for f in engine.desc.fields_of(ReportType.INPUT, rid):
+            codec.write_logical(f, buf, values.get(engine.usages.name(f.path[-1]) or "", 0))
+        reports.append(bytes(buf))
+    return reports
+
+
+def test_interrupt_changes_status_at_once() -> None:
+    clock = Clock()
+    dev = CaptureDevice(load_capture(BK650))
+    store = MemoryStore()
+    seen: list[str] = []
+    engine = Engine({}, store, Plug(dev), lambda d, o, r: APC, clock=clock)
+    engine.start()
+    engine.update()
+    assert store.get("ups.status") == "OL DISCHRG"
+    original_set = store.set
+    lock = threading.Lock()
+
+    def watching_set(name: str, value: str) -> None:
+        if name == "ups.status":
+            with lock:
+                seen.append(value)
+        original_set(name, value)
+
+    store.set = watching_set  # type: ignore[method-assign]
+    engine.start_interrupts()
+    try:
+        mains_lost = status_reports(engine, 0)
+        for report in mains_lost:
+            dev.interrupts.put(report)
+        assert wait_for(lambda: store.get("ups.status") == "OB DISCHRG")
+        mains_back = status_reports(engine, 1)
+        for report in mains_back:
+            dev.interrupts.put(report)
+        assert wait_for(lambda: store.get("ups.status") == "OL")
+    finally:
+        engine.stop_interrupts()
+    assert engine.counters.interrupts == len(mains_lost) + len(mains_back)
+    assert seen[-1] == "OL"
+
+
+def test_interrupt_pipe_loss_goes_stale_without_a_poll() -> None:
+    clock = Clock()
+    dev = CaptureDevice(load_capture(BK650))
+    plug = Plug(dev)
+    store = MemoryStore()
+    engine = Engine({}, store, plug, lambda d, o, r: APC, clock=clock)
+    engine.start()
+    engine.update()
+    engine.start_interrupts()
+    try:
+        plug.unplug()
+        assert wait_for(lambda: store.stale)
+        assert engine.wake.is_set()  # the main loop is woken to reconnect
+    finally:
+        engine.stop_interrupts()
+
+
+def test_interruptonly_never_polls() -> None:
+    """NUT's interruptonly: rows bind Input fields, values come only from interrupts."""
+    clock = Clock()
+    dev = CaptureDevice(load_capture(BK650))
+    store = MemoryStore()
+    engine = Engine({"interruptonly": ""}, store, Plug(dev), lambda d, o, r: APC, clock=clock)
+    engine.start()
+    engine.update()
+    assert sum(dev.gets.values()) == 0
+    assert not store.stale  # silence is not a lost device here
+    for report in status_reports(engine, 0):
+        engine.handle_interrupt(report)
+    assert store.get("ups.status") == "OB DISCHRG"
+    clock.now += 2
+    engine.update()
+    assert store.get("ups.status") == "OB DISCHRG"
+    assert sum(dev.gets.values()) == 0
+
+
+def test_replugged_unit_with_another_descriptor_is_bound_again() -> None:
+    engine, plug, store, clock = started()
+    assert store.get("battery.runtime.low") == load_capture(BK650)["upsc"]["battery.runtime.low"]
+    other = CaptureDevice(load_capture("apc-back-ups-es-850g2-nut1304.json"), serial="9B1234")
+    plug.unplug()
+    clock.now += 2
+    engine.update()
+    plug.device = other
+    plug.plug()
+    clock.now += 60
+    engine.update()
+    assert not store.stale
+    # the ES 850G2's own values now, read through the new descriptor's bindings
+    assert store.get("battery.runtime.low") == "120"
+    assert store.get("ups.delay.shutdown") is not None
+    assert set(other.gets.values()) <= {1, 2}
+
+
+def test_interrupt_pipe_silence_tolerance_forces_a_reconnect() -> None:
+    """Tolerance 1: the second loop in a row without an interrupt report reopens."""
+    engine, plug, store, clock = started({"interrupt_pipe_no_events_tolerance": "1"})
+    opens = len(plug.opens)  # the start-up update was silent loop 1
+    clock.now += 2
+    engine.update()  # silent loop 2: reopened in this very update, never stale
+    assert len(plug.opens) == opens + 1
+    assert "DATASTALE" not in store.events
+    engine.handle_interrupt(status_reports(engine, 1)[0])
+    for _ in range(2):
+        clock.now += 2
+        engine.update()  # the interrupt reset the count: loops 0 and 1
+    assert len(plug.opens) == opens + 1
+    clock.now += 2
+    engine.update()
+    assert len(plug.opens) == opens + 2
