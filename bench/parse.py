@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Descriptor parse time: hidups vs hid-tools vs hid-parser, per corpus descriptor.
 
-    python bench/parse.py [--rounds 31] [--captures DIR] [--markdown]
+    python bench/parse.py [--rounds 31] [--captures DIR]
 
 For each descriptor of the shared corpus, each parser parses the same bytes ``rounds``
 times (interleaved, so machine load hits all three alike) and the median is reported,

@@ -50,6 +50,7 @@ class FakeDevice:
     control_log: list[tuple[int, int, int, int, int]] = field(default_factory=list)
     claimed: set[int] = field(default_factory=set)
     detached: int = 0
+    altsettings: list[tuple[int, int]] = field(default_factory=list)
     cleared_halts: list[int] = field(default_factory=list)
     state: dict[tuple[int, int], bytes] = field(default_factory=dict)
 
@@ -136,6 +137,9 @@ class FakeBackend(usb.backend.IBackend):  # type: ignore[misc]
         if handle.busy or handle.kernel_driver:
             raise usb_error("BUSY")
         handle.claimed.add(intf)
+
+    def set_interface_altsetting(self, handle: FakeDevice, intf: int, altsetting: int) -> None:
+        handle.altsettings.append((intf, altsetting))
 
     def release_interface(self, handle: FakeDevice, intf: int) -> None:
         handle.claimed.discard(intf)

@@ -62,7 +62,7 @@ def compare(capture: Path, library: Path, workdir: Path) -> tuple[int, list[str]
     identity = DeviceInfo(int(doc["vendorid"], 16), int(doc["productid"], 16))
     desc = ReportDescriptor.from_bytes(bytes.fromhex(doc["descriptor_hex"]))
     ours = list(describe.path_lines(desc, NUT_STANDARD, reports, identity))
-    problems = [f"NUT: {a}\n  us: {b}" for a, b in zip(nut, ours) if a != b]
+    problems = [f"NUT: {a}\n  us: {b}" for a, b in zip(nut, ours, strict=False) if a != b]
     if len(nut) != len(ours):
         problems.append(f"NUT printed {len(nut)} lines, we {len(ours)}")
     return len(nut), problems
@@ -79,7 +79,8 @@ def test_describe_matches_live_nut_explore_dumps(tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda p: compare(p, library, tmp_path), captures))
     total = sum(lines for lines, _ in results)
-    failures = {c.name: problems for c, (_, problems) in zip(captures, results) if problems}
+    failures = {c.name: problems
+                for c, (_, problems) in zip(captures, results, strict=True) if problems}
     bad = sum(len(p) for p in failures.values())
     print(f"\nlive NUT 2.8.0 explore Path lines reproduced: {total - bad}/{total} "
           f"in {len(captures)} descriptors")

@@ -52,6 +52,7 @@ def batch(request: pytest.FixtureRequest) -> Batch:
 @pytest.mark.slow
 def test_hidups_matches_nut(batch: Batch, case: Any, mode: str,
                             record_property: Any) -> None:
+    """Every NUT variable comes out of hidups with NUT's value, or is documented."""
     nut, hidups = batch.nut(case, mode), batch.hidups(case, mode)
     if nut.outcome == "error":
         pytest.skip(f"NUT 2.8.0 cannot run this device on upsemu: {nut.stderr_tail[-2:]}")
@@ -126,6 +127,27 @@ def test_comparator_agrees_with_compare_py(batch: Batch, case: Any, tmp_path: Pa
         assert figure == f"match {ours.matched}/{ours.total}"
     # the pair must really differ, or the agreement would prove little
     assert runner.compare(snapshot, d1).differing_names
+
+
+@pytest.mark.nut
+@pytest.mark.upsemu
+@pytest.mark.slow
+def test_every_known_difference_is_still_needed(batch: Batch) -> None:
+    """A row that explains nothing any more is a hole in the net: delete it.
+
+    Needs the whole batch (every case, both modes, both drivers), so it skips when
+    only part of this file is selected.
+    """
+    wanted = {(c, m) for c in NUT_CASES for m in runner.MODES}
+    have = {(c, m) for c, result in batch.results.items() for m in result.hidups}
+    if not wanted <= have:
+        pytest.skip("needs the whole differential batch: run all of tests/test_differential.py")
+    if batch.probe is not None:
+        pytest.xfail(f"hidups driver not runnable yet ({batch.probe})")
+    stale = runner.stale_rows(batch.results, batch.rows)
+    assert not stale, "docs/differences.md rows that explain no difference any more:\n" + (
+        "\n".join(f"  line {r.line}: {r.against} {r.capture_glob} {r.fill_glob} {r.mode_glob} "
+                  f"{r.variable} ({r.kind})" for r in stale))
 
 
 def test_known_differences_table_is_well_formed() -> None:

@@ -199,3 +199,32 @@ def test_killpower_goes_through_the_running_driver() -> None:
         assert "running driver reports killpower" in result.stderr
         assert wait_until(lambda: upsd.upsc(  # type: ignore[attr-defined]
             "ups", "ups.timer.reboot").stdout.strip() == "10", timeout=5)
+
+
+def test_unknown_option_is_refused_with_its_name(tmp_path: Path) -> None:
+    env = {"NUT_STATEPATH": str(tmp_path), "NUT_ALTPIDPATH": str(tmp_path),
+           "PATH": "/usr/bin:/bin"}
+    result = run_hidups("-s", "ups", "-x", f"port=replay:{CS500_REPLAY}", "-x", "bogus=1",
+                        "-d", "1", env=env)
+    assert result.returncode == 1
+    assert "bogus" in result.stderr
+
+
+def test_dump_honours_pollonly_and_subdriver_pollfreq(tmp_path: Path) -> None:
+    """CyberPower's subdriver brings pollfreq 12 (NUT's cps-hid); the user's wins."""
+    capture = PROJECT_CAPTURES / "cyberpower-cp1500pfclcd.json"
+    require(capture.exists(), f"{capture} is missing")
+    env = {"NUT_STATEPATH": str(tmp_path), "NUT_ALTPIDPATH": str(tmp_path),
+           "PATH": "/usr/bin:/bin"}
+    result = run_hidups("-s", "ups", "-x", f"port=replay:{capture}", "-x", "pollonly",
+                        "-d", "1", env=env)
+    assert result.returncode == 0, result.stderr
+    got = parse_dump(result.stdout)
+    assert got["driver.parameter.pollfreq"] == "12"
+    assert got["driver.flag.pollonly"] == "enabled"
+    assert got["ups.delay.shutdown"] == "60" and got["ups.delay.start"] == "120"
+    result = run_hidups("-s", "ups", "-x", f"port=replay:{capture}", "-x", "pollfreq=20",
+                        "-x", "offdelay=90", "-d", "1", env=env)
+    got = parse_dump(result.stdout)
+    assert got["driver.parameter.pollfreq"] == "20"
+    assert got["ups.delay.shutdown"] == "90"

@@ -254,3 +254,22 @@ def test_interrupt_pipe_silence_tolerance_forces_a_reconnect() -> None:
     clock.now += 2
     engine.update()
     assert len(plug.opens) == opens + 2
+
+
+def test_serialless_unit_is_looked_for_on_its_port_first() -> None:
+    from dataclasses import replace
+
+    clock = Clock()
+    dev = CaptureDevice(load_capture(BK650), serial="")
+    dev.info = replace(dev.info, port_path="1-4.2")
+    plug = Plug(dev)
+    engine = Engine({"pollonly": ""}, MemoryStore(), plug, lambda d, o, r: APC,
+                    clock=clock, sleep=lambda s: None)
+    engine.start()
+    plug.unplug()
+    clock.now += 2
+    engine.update()
+    clock.now += 2
+    engine.update()  # both candidates fail while unplugged
+    assert plug.opens[-2].get("port_path") == "1\\-4\\.2"
+    assert "port_path" not in plug.opens[-1]

@@ -55,7 +55,8 @@ NUT_ANSWERS = [
     (("online", "dischrg", "chrg", "notfullycharged", "lowbatt", "overload", "replacebatt",
       "trim", "boost", "bypassauto", "off", "cal"), "50",
      "OL DISCHRG CHRG LB OVER RB TRIM BOOST BYPASS OFF CAL"),
-    (("online", "nobattery"), None, "OL RB"),
+    # NUT 2.8.0: a missing battery is an alarm, not RB (master adds RB)
+    (("online", "nobattery"), None, "OL"),
     (("online", "bypassman"), None, "OL BYPASS"),
 ]
 
@@ -89,24 +90,24 @@ def test_tables_from_lookups_drive_the_bits() -> None:
     bits = StatusBits()
     ctx = None  # Table look-ups ignore the context
     for table, raw in ((lookups.ONLINE_INFO, 0), (lookups.NOBATTERY_INFO, 0),
-                       (lookups.OFF_INFO, 1)):
+                       (lookups.OFF_INFO, 1), (lookups.REPLACEBATT_INFO, 1)):
         token = table.to_nut(raw, ctx)  # type: ignore[arg-type]
         assert token is not None
         bits.apply(token)
     syn = StatusSynthesizer().synthesize(bits, {}.get, 0.0)
     assert syn.tokens == ["OB", "RB"]
+    assert alarm_texts(bits) == ["Replace battery!", "No battery installed!"]
 
 
-def test_chrg_rule_fully_charged_bits() -> None:
-    # device reports FullyCharged: no CHRG even with Charging set
-    assert status(("online", "chrg", "fullycharged"), {"battery.charge": "100"}) == "OL"
+def test_chrg_rule_of_nut_2_8_0() -> None:
+    # CHRG unless the device says fully charged, whatever battery.charge says
+    assert status(("online", "chrg", "fullycharged"), {"battery.charge": "90"}) == "OL"
     assert status(("online", "chrg", "notfullycharged"), {"battery.charge": "100"}) == "OL CHRG"
-    # neither reported: CHRG only while 0 < charge < 100
-    assert status(("online", "chrg"), {"battery.charge": "100"}) == "OL"
-    assert status(("online", "chrg"), {"battery.charge": "99"}) == "OL CHRG"
-    assert status(("online", "chrg"), {"battery.charge": "0"}) == "OL"
-    # no battery.charge at all: trust the device (NUT 2.8.0)
+    assert status(("online", "chrg"), {"battery.charge": "100"}) == "OL CHRG"
     assert status(("online", "chrg"), {}) == "OL CHRG"
+    # fullycharged and notfullycharged replace each other
+    bits = bits_of("online", "chrg", "fullycharged", "notfullycharged")
+    assert StatusSynthesizer().synthesize(bits, {}.get, 0).tokens == ["OL", "CHRG"]
 
 
 def test_onlinedischarge_options() -> None:

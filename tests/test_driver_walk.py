@@ -187,3 +187,17 @@ def test_walk_mode_counts() -> None:
     engine, _, _ = make_engine(CS500)
     engine.start()
     assert engine.counters.walks[WalkMode.INIT.value] == 1
+
+
+def test_enum_rows_publish_their_values() -> None:
+    """NUT's cps-hid: input.sensitivity is ENUM | RW; its table gives ADDENUMs."""
+    from hidups.subdrivers.cps import SUBDRIVER as CPS
+
+    engine, _, store = make_engine("cyberpower-cp1500pfclcd-nut2642.json", CPS)
+    engine.start()
+    row = engine.find_row("input.sensitivity")
+    assert row is not None and row.row.lookup is not None
+    assert store.enums["input.sensitivity"] == row.row.lookup.enum_values() != []
+    assert store.flags["input.sensitivity"] == ("RW", "STRING")
+    # rows without ENUM get no ADDENUM even with a look-up table
+    assert set(store.enums) == {"input.sensitivity"}

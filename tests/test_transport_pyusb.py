@@ -110,12 +110,14 @@ def test_string_reads_are_retried_like_nut() -> None:
 
 def test_access_denied_names_the_device_and_the_udev_rule() -> None:
     dev = FakeDevice(_capture(), denied=True)
-    with pytest.raises(DeviceNotFound) as err:
+    with pytest.raises(AccessDenied) as err:
         _open(dev, vendorid="051d")
     text = str(err.value)
     assert "insufficient permissions on 051d:0002" in text
     assert ('SUBSYSTEM=="usb", ATTR{idVendor}=="051d", ATTR{idProduct}=="0002", '
             'MODE="664", GROUP="nut"') in text
+    with pytest.raises(DeviceNotFound):  # a denied device of another vendor is no excuse
+        _open(dev, vendorid="0764")
 
 
 def test_busy_device_and_allow_duplicates() -> None:
@@ -196,3 +198,12 @@ def test_libusb_errors_map_to_the_exception_tree(code: str, exc: type[Exception]
     from hidups.transport.pyusb_backend import map_usb_error
 
     assert isinstance(map_usb_error(usb_error(code), "test"), exc)
+
+
+def test_alternate_setting_only_on_request() -> None:
+    dev = FakeDevice(_capture())
+    with _open(dev):
+        assert dev.altsettings == []  # NUT never sends it unasked
+    dev = FakeDevice(_capture())
+    with _open(dev, usb_set_altinterface=""):
+        assert dev.altsettings == [(0, 0)]

@@ -144,3 +144,18 @@ def test_events_are_applied_in_time_order() -> None:
     clock.advance(2.5)
     assert t.get_report(F, 0x13, 2) == b"\x13\x00"
     assert t.read_interrupt(1.0) == b"\x14\x01\x00"
+
+
+def test_polling_is_not_blocked_by_a_waiting_interrupt_reader() -> None:
+    import threading
+    import time
+
+    t = ReplayTransport(ReplayDevice(load_capture(PROJECT_CAPTURES / "apc-back-ups-cs500.json")))
+    t.open()
+    reader = threading.Thread(target=t.read_interrupt, args=(0.6,))
+    reader.start()
+    time.sleep(0.05)
+    start = time.monotonic()
+    assert t.get_report(F, 0x13, 2) == b"\x13\x01"
+    assert time.monotonic() - start < 0.3
+    reader.join()

@@ -157,3 +157,25 @@ def test_set_report_and_interrupt_through_the_emulator(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["0f280000", "1300", "None", "ProtocolError",
                                      "DeviceNotFound"]
+
+
+@pytest.mark.upsemu
+def test_library_choice_is_explicit_and_conflicts_are_reported() -> None:
+    lib, why = try_build_upsemu()
+    require(lib is not None, f"upsemu cannot be built: {why}")
+    code = (
+        "from hidups.transport.pyusb_backend import load_backend\n"
+        "from hidups.errors import BackendUnavailable\n"
+        "try:\n"
+        "    load_backend({'libusb': '/nonexistent/libusb-1.0.so'})\n"
+        "except BackendUnavailable as exc:\n"
+        "    print('missing:', 'does not exist' in str(exc))\n"
+        "first = load_backend({})\n"  # libusb-package's library
+        f"try:\n    load_backend({{'libusb': {str(lib)!r}}})\n"
+        "except BackendUnavailable as exc:\n"
+        "    print('conflict:', 'already uses' in str(exc))\n"
+        "print('cached:', load_backend({}) is first)\n")
+    env = {k: v for k, v in upsemu_env(lib).items() if k != "HIDUPS_LIBUSB"}
+    result = run_python(code, env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["missing: True", "conflict: True", "cached: True"]

@@ -667,15 +667,29 @@ def _device_row(nut: DriverRun, hidups: DriverRun, rows: Sequence[KnownDifferenc
     return {row.line} if row else set()
 
 
-def unused_rows(rows: Sequence[KnownDifference], reports: Sequence[Mapping[str, Any]]
-                ) -> list[KnownDifference]:
-    """Rows that explained no difference in this run (candidates for removal)."""
+def rows_used_by(result: CaseResult, rows: Sequence[KnownDifference]) -> set[int]:
+    """Line numbers of the rows that explain some difference of this case."""
+    case, used = result.case, set()
+    for mode, nut in result.nut.items():
+        hidups = result.hidups.get(mode)
+        if hidups is None:
+            continue
+        used |= rows_used(compare(nut.variables, hidups.variables), rows, "nut", case, mode)
+        used |= _device_row(nut, hidups, rows, case, mode)
+    snapshot = upsc_snapshot(case.capture) if case.fill == "real" else None
+    if snapshot is not None:
+        for run in (result.nut.get("d1"), result.hidups.get("d1")):
+            if run is not None:
+                used |= rows_used(compare(snapshot, run.variables), rows, "upsc", case, "d1")
+    return used
+
+
+def stale_rows(results: Mapping[Case, CaseResult], rows: Sequence[KnownDifference]
+               ) -> list[KnownDifference]:
+    """Rows that explain no difference of any of these cases (to be deleted)."""
     used: set[int] = set()
-    for rep in reports:
-        for entry in rep["modes"].values():
-            used |= set(entry.get("comparison", {}).get("rows_used", []))
-        for side in rep.get("upsc", {}).values():
-            used |= set(side["rows_used"])
+    for result in results.values():
+        used |= rows_used_by(result, rows)
     return [r for r in rows if r.line not in used]
 
 
@@ -744,7 +758,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         lambda c: make_device_file(c, args.out / "devices"), jobs=args.jobs)
     reports = [case_report(results[c], rows, args.out, probe) for c in cases]
     print_table(reports, modes)
-    stale = unused_rows(rows, reports) if args.only is None and not args.nut_only else []
+    stale = stale_rows(results, rows) if args.only is None and not args.nut_only else []
     for row in stale:
         print(f"known difference explains nothing here: {DIFFERENCES_DOC.name}:{row.line} "
               f"{row.capture_glob} {row.fill_glob} {row.mode_glob} {row.variable}")
@@ -754,7 +768,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out_json.write_text(json.dumps({
         "generated_s": elapsed, "modes": modes, "hidups_probe": probe,
         "nut_only": args.nut_only, "cases": reports,
-        "unused_known_differences": [asdict(r) for r in stale],
+        "stale_known_differences": [asdict(r) for r in stale],
     }, indent=1, sort_keys=True))
     print(f"{len(cases)} cases, modes {','.join(modes)}, {elapsed} s; results in {out_json}")
     return 0

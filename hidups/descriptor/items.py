@@ -6,14 +6,29 @@ code 3 means four). A *long item* has the prefix ``0xFE``, a data length byte, a
 byte, then the data. This module only cuts the bytes into items; what an item means is
 the parser's business (``parser.py``), so data stays unsigned here.
 
-The stream is a ``RepeatUntil`` with a ``Tell`` at the end of each item, because that is
-the form construct 2.10 can compile (``GreedyRange`` falls back to the interpreter and
-silently stops at a truncated item). The compiled parser is built once, at import.
+How the grammar is shaped for speed (construct 2.10.70, compiled):
+
+* Every ``Struct`` or ``Sequence`` builds a fresh context ``Container`` (an
+  ``OrderedDict`` of nine keys) each time it parses; a ``Struct`` per item also builds
+  its result ``Container``. That allocation, not the reading, was most of the time.
+* So the stream is parsed in *runs*: :data:`ItemRun` is one ``Sequence`` holding
+  :data:`RUN_LENGTH` items back to back (the same four fields repeated), which costs one
+  context per run instead of two containers per item. The fields share their names, so
+  each item's data reads the prefix just before it.
+* The data width is picked by a chain of ``IfThenElse`` on the size bits, which
+  compiles to one inline expression (a ``Switch`` costs a lambda call per item).
+* Each item starts with a ``Tell`` (its byte offset) and a ``StopIf`` that ends the run
+  at the end of the buffer; a run cut short that way is the last one. That predicate
+  (``len_(obj_)``) means the same interpreted and compiled, unlike one on ``_params``.
+* ``GreedyRange`` is avoided: it does not compile and silently stops at a truncated
+  item. The compiled parser is built once, at import.
 """
 
 from __future__ import annotations
 
+import itertools
 import struct
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from construct import (
@@ -27,8 +42,9 @@ from construct import (
     Int32ul,
     Rebuild,
     RepeatUntil,
+    Sequence,
+    StopIf,
     Struct,
-    Switch,
     Tell,
     len_,
     this,
@@ -49,20 +65,44 @@ LongItemBody = Struct(
     "data" / Bytes(this.data_size),
 )
 
-ShortItemData = Switch(
-    this.prefix & 3,
-    {1: Int8ul, 2: Int16ul, 3: Int32ul},
-    default=Computed(0),
-)
+#: The prefix's two size bits (0, 1, 2 or 4 data bytes).
+_SIZE_CODE = this.prefix & 3
 
+#: An item's data, chosen by the ``prefix`` field read just before it: one data byte
+#: (most items) is tested first; a long item's prefix has size code 2. Compiled, this
+#: chain is one inline expression, cheaper than a ``Switch`` (a lambda call per item).
+ItemData = IfThenElse(
+    _SIZE_CODE == 1, Int8ul, IfThenElse(
+        _SIZE_CODE == 0, Computed(0), IfThenElse(
+            _SIZE_CODE == 3, Int32ul, IfThenElse(
+                this.prefix == LONG_ITEM_PREFIX, LongItemBody, Int16ul))))
+
+#: One item on its own: builds fixture items (see :func:`encode_long_item`).
 Item = Struct(
     "prefix" / Byte,
-    "data" / IfThenElse(this.prefix == LONG_ITEM_PREFIX, LongItemBody, ShortItemData),
-    "end" / Tell,
+    "data" / ItemData,
 )
 
-#: Items until the end of the buffer; parse with ``ItemStream.parse(buf, total=len(buf))``.
-ItemStream = RepeatUntil(obj_.end >= this._params.total, Item)
+#: Items one :data:`ItemRun` holds; past ~32 a longer run saves little.
+RUN_LENGTH = 32
+
+#: The fields of one item inside a run, in order: offset, end-of-buffer stop, prefix,
+#: data. The ``StopIf`` leaves a ``None`` in the run, so each item takes four slots.
+ITEM_FIELDS = (
+    "start" / Tell,
+    StopIf(this.start >= this._params.total),
+    "prefix" / Byte,
+    ItemData,
+)
+ITEM_SLOTS = len(ITEM_FIELDS)
+
+#: Up to :data:`RUN_LENGTH` items: ``[offset, None, prefix, data, offset, None, ...]``.
+#: A run the end of the buffer cut short ends with the buffer length as a last offset.
+ItemRun = Sequence(*(ITEM_FIELDS * RUN_LENGTH))
+
+#: Runs until one is cut short by the end of the buffer; parse with
+#: ``ItemStream.parse(buf, total=len(buf))``.
+ItemStream = RepeatUntil(len_(obj_) < ITEM_SLOTS * RUN_LENGTH, ItemRun)
 
 #: The compiled form: same grammar, generated Python, several times faster.
 CompiledItemStream = ItemStream.compile()
@@ -86,44 +126,59 @@ class RawItem(NamedTuple):
         return self.prefix == LONG_ITEM_PREFIX
 
 
-def parse_stream(data: bytes) -> list[Any]:
-    """The compiled construct parse of ``data``: one container per item with keys
-    ``prefix``, ``data`` (an int, or for a long item a container with ``long_tag``,
-    ``data_size`` and ``data``) and ``end`` (offset after the item).
+def parse_runs(data: bytes) -> list[Any]:
+    """The compiled construct parse of ``data``: the list of :data:`ItemRun` results.
 
-    A truncated item raises :class:`DescriptorError` naming its offset. This is the
-    parser's input; :func:`tokenize` gives the same items as :class:`RawItem`.
+    A truncated item raises :class:`DescriptorError` naming its offset.
     """
     if not data:
         return []
     try:
-        parsed: list[Any] = CompiledItemStream.parse(data, total=len(data))
+        runs: list[Any] = CompiledItemStream.parse(data, total=len(data))
     except (ConstructError, struct.error):
         # The compiled code reads with struct.unpack, which raises struct.error on a
         # short read; either way the last item is cut short.
         raise _locate_truncation(data) from None
-    if parsed[-1]["end"] != len(data) or (
-            parsed[-1]["prefix"] == LONG_ITEM_PREFIX
-            and len(parsed[-1]["data"]["data"]) != parsed[-1]["data"]["data_size"]):
+    prefix, body = _last_item(runs)
+    if prefix == LONG_ITEM_PREFIX and len(body["data"]) != body["data_size"]:
         # compiled Bytes() reads short without complaint: only the last item can be
         # affected, since any later item would have had nothing to read.
         raise _locate_truncation(data)
-    return parsed
+    return runs
+
+
+def _last_item(runs: list[Any]) -> tuple[int, Any]:
+    """Prefix and data of the last item parsed (a run of one slot holds no item)."""
+    run = runs[-1] if len(runs[-1]) > 1 else runs[-2]
+    last = (len(run) // ITEM_SLOTS - 1) * ITEM_SLOTS
+    return run[last + 2], run[last + 3]
+
+
+def parse_stream(data: bytes) -> Iterator[tuple[int, int, Any]]:
+    """Items of ``data`` as ``(offset, prefix, data)``, straight from the construct
+    parse: ``data`` is the unsigned int of a short item, or for a long item a
+    container with ``data_size``, ``long_tag`` and ``data``.
+
+    A truncated item raises :class:`DescriptorError` (before the first item comes out).
+    This is the parser's input; :func:`tokenize` gives the same items as
+    :class:`RawItem`.
+    """
+    slots = ITEM_SLOTS
+    # Not strict: a run cut short ends with one more offset than it has items.
+    return itertools.chain.from_iterable(
+        zip(run[0::slots], run[2::slots], run[3::slots], strict=False)
+        for run in parse_runs(data))
 
 
 def tokenize(data: bytes) -> list[RawItem]:
     """Cut ``data`` into items; a truncated item raises :class:`DescriptorError`."""
     items: list[RawItem] = []
-    start = 0
-    for entry in parse_stream(data):
-        prefix = entry["prefix"]
-        body = entry["data"]
+    for offset, prefix, body in parse_stream(data):
         if prefix == LONG_ITEM_PREFIX:
-            items.append(RawItem(start, prefix, body["long_tag"], body["data_size"],
+            items.append(RawItem(offset, prefix, body["long_tag"], body["data_size"],
                                  body["data"]))
         else:
-            items.append(RawItem(start, prefix, body, SHORT_DATA_SIZES[prefix & 3]))
-        start = entry["end"]
+            items.append(RawItem(offset, prefix, body, SHORT_DATA_SIZES[prefix & 3]))
     return items
 
 

@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hidups.usages import UsageTable
 
 #: A usage path: collection usages from the outside in, ``INDEX_BASE | n`` nodes for
 #: NUT's ``[n]`` instance indexes, and the element's own usage last.
@@ -197,6 +201,33 @@ class ReportDescriptor:
                     end = ((item.offset + index * item.size) & 0xFF) + size
                     length = max(length, (end + 7) // 8)
         return length
+
+    def dump(self, usages: UsageTable | None = None) -> str:
+        """A human-readable listing: collections as an indented tree, each main item
+        under its collection with report, bit range, flags, limits and usages."""
+        from hidups.descriptor.paths import format_node  # paths imports this module
+
+        by_collection: dict[int | None, list[MainItem]] = {}
+        for item in self.items:
+            by_collection.setdefault(item.collection, []).append(item)
+        lines: list[str] = []
+
+        def item_lines(items: list[MainItem], depth: int) -> None:
+            for item in items:
+                kind = "Const" if item.is_constant else ("Var" if item.is_variable else "Array")
+                names = ", ".join(format_node(u, usages) for u in item.usages) or "-"
+                lines.append(
+                    f"{'  ' * depth}{item.report_type.nut_name} 0x{item.report_id:02x} "
+                    f"bits {item.offset}+{item.size}x{item.count} {kind} "
+                    f"[{item.logical_min}..{item.logical_max}] {names}")
+
+        item_lines(by_collection.get(None, []), 0)
+        for index, collection in enumerate(self.collections):
+            depth = len([n for n in collection.path if not is_index_node(n)])
+            lines.append(f"{'  ' * (depth - 1)}{format_node(collection.usage, usages)} "
+                         f"(collection 0x{collection.type:02x}, byte {collection.item_offset})")
+            item_lines(by_collection.get(index, []), depth)
+        return "\n".join(lines)
 
     def fields_of(self, report_type: ReportType, report_id: int) -> list[Field]:
         """The fields of one report, in descriptor order."""

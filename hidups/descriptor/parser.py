@@ -13,7 +13,7 @@ Malformed input raises :class:`DescriptorError` with the byte offset of the item
 
 from __future__ import annotations
 
-from hidups.descriptor.items import SHORT_DATA_SIZES, parse_stream
+from hidups.descriptor.items import parse_stream
 from hidups.descriptor.model import (
     INDEX_BASE,
     Collection,
@@ -73,15 +73,14 @@ _REPORT_TYPES = {TAG_INPUT: ReportType.INPUT, TAG_OUTPUT: ReportType.OUTPUT,
                  TAG_FEATURE: ReportType.FEATURE}
 assert all(int(kind) == tag for tag, kind in _REPORT_TYPES.items())  # keys double as types
 
-#: Sign bits of item data, by data size in bytes (0-byte data is the value 0).
-_SIGN_BITS = (0, 0x80, 0x8000, 0, 0x80000000)
-#: The same, by the prefix's two size bits.
+#: Sign bit of item data by the prefix's two size bits (0, 1, 2, 4 bytes; no data is 0).
 _SIGN_BY_SIZE_CODE = (0, 0x80, 0x8000, 0x80000000)
 
 
-def signed_item_value(value: int, size: int) -> int:
-    """Two's-complement reading of ``size`` bytes of item data (HID 1.11 §6.2.2.7)."""
-    sign = _SIGN_BITS[size]
+def signed_item_value(value: int, prefix: int) -> int:
+    """Two's-complement reading of an item's data (HID 1.11 §6.2.2.7), its width taken
+    from the prefix's size bits. (The hot loop inlines this for the Logical items.)"""
+    sign = _SIGN_BY_SIZE_CODE[prefix & 3]
     if value & sign:
         return value - (sign << 1)
     return value
@@ -239,16 +238,13 @@ def parse_descriptor(data: bytes | bytearray | memoryview) -> ReportDescriptor:
     usages: list[int] = []  # NUT's usage stack: the Usage items only
     items: list[MainItem] = []
     fields: list[Field] = []
-    reports: dict[tuple[int, int], Report] = {}
+    reports: dict[int, Report] = {}  # by main item tag | report ID << 8
     uses_report_ids = False
     # True once a Delimiter or Usage Minimum/Maximum touched the local state: the rare
     # case, handled by ``state``; the common case stays in local variables.
     unusual = False
     collection: int | None = None  # innermost open collection
-    offset = 0
-    for entry in parse_stream(raw):
-        prefix = entry["prefix"]
-        value = entry["data"]
+    for offset, prefix, value in parse_stream(raw):
         tag = prefix & 0xFC
         if tag == TAG_USAGE:
             if prefix & 3 != 3:  # 4-byte data carries its own page (NUT too)
@@ -262,10 +258,10 @@ def parse_descriptor(data: bytes | bytearray | memoryview) -> ReportDescriptor:
                 if state.item_usages is not None:
                     state.item_usages.append(value)
         elif tag in _REPORT_TYPES:
-            report = reports.get((tag, report_id))
+            report = reports.get(tag | report_id << 8)
             if report is None:
-                report = reports[(tag, report_id)] = Report(
-                    _REPORT_TYPES[tag], report_id, 0)
+                report = reports[tag | report_id << 8] = Report(
+                    _REPORT_TYPES[tag], report_id, 0, [])
             report_type = report.report_type
             start = report.bit_length
             end = start + report_size * report_count
@@ -331,9 +327,9 @@ def parse_descriptor(data: bytes | bytearray | memoryview) -> ReportDescriptor:
         elif tag == TAG_UNIT_EXPONENT:
             unit_exponent = nut_unit_exponent(value)
         elif tag == TAG_PHYSICAL_MIN:
-            physical_min = signed_item_value(value, SHORT_DATA_SIZES[prefix & 3])
+            physical_min = signed_item_value(value, prefix)
         elif tag == TAG_PHYSICAL_MAX:
-            physical_max = signed_item_value(value, SHORT_DATA_SIZES[prefix & 3])
+            physical_max = signed_item_value(value, prefix)
         elif tag in (TAG_USAGE_MIN, TAG_USAGE_MAX):
             if prefix & 3 != 3:
                 value = (usage_page << 16) | (value & 0xFFFF)
@@ -355,7 +351,6 @@ def parse_descriptor(data: bytes | bytearray | memoryview) -> ReportDescriptor:
              unit_exponent, unit, report_size, report_id, report_count) = pushed.pop()
         # Anything else (long items, reserved tags, designator and string items) is
         # skipped, as NUT skips it.
-        offset = entry["end"]
     state.finish()
     typed_reports = {(report.report_type, report.report_id): report
                      for report in reports.values()}

@@ -104,10 +104,14 @@ class Commands:
             return self._composed(lower, param)
         if not binding.row.is_command:
             return INVALID
-        value = param if param is not None else binding.row.fmt
-        if value is None:
-            return CONVERSION_FAILED
         if binding.row.flags & Flag.PARAM_REQUIRED and param is None:
+            return CONVERSION_FAILED
+        value = param if param is not None else binding.row.fmt
+        if value is None and binding.row.lookup is not None:
+            # No default value, but a conversion: it works the value out itself from
+            # the options and variables (PowerCOM's delay commands), as NUT's does.
+            value = ""
+        if value is None:
             return CONVERSION_FAILED
         return self._write(binding, value, read_back=False, explicit=param is not None)
 

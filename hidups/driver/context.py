@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from hidups.descriptor.model import ReportType
+from hidups.descriptor.model import Field, ReportType
 from hidups.device import DeviceInfo
 from hidups.driver.walk import ReportCache, read_field, resolve_path
 from hidups.usages import UsageTable
@@ -39,6 +39,7 @@ class DriverContext:
         self._usages = usages
         self.cache = cache
         self._strings: dict[int, str | None] = {}
+        self._fields: dict[tuple[int, str], Field | None] = {}
 
     def get(self, name: str) -> str | None:
         return self._get(name)
@@ -62,11 +63,25 @@ class DriverContext:
         """Another usage's physical value, through the walk's report cache."""
         if self.cache is None:
             return None
-        fld = resolve_path(self.cache.desc, self._usages, path, ReportType.FEATURE)
+        key = (id(self.cache.desc), path)
+        if key not in self._fields:
+            self._fields[key] = resolve_path(self.cache.desc, self._usages, path,
+                                             ReportType.FEATURE)
+        fld = self._fields[key]
         if fld is None:
             return None
         return read_field(self.cache, fld)
 
+    def report(self, report_id: int) -> bytes | None:
+        """A whole Feature report through the walk's cache (fetched once per walk).
+
+        ``None`` when the device refuses it, or when ``skip_report`` names it.
+        """
+        if self.cache is None:
+            return None
+        return self.cache.fetch(ReportType.FEATURE, report_id)
+
     def forget_strings(self) -> None:
         """After a reconnect the device may be another unit with other strings."""
         self._strings.clear()
+        self._fields.clear()

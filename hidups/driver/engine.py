@@ -28,7 +28,6 @@ from hidups.driver.status import (
     commit_status,
 )
 from hidups.driver.walk import (
-    SKIPPED_REPORTS,
     Binding,
     DeviceGone,
     ReportCache,
@@ -37,6 +36,7 @@ from hidups.driver.walk import (
     bind_rows,
     read_field,
     rows_for,
+    skipped_reports,
 )
 from hidups.errors import (
     ConfigError,
@@ -46,7 +46,7 @@ from hidups.errors import (
     TransportTimeout,
 )
 from hidups.hid2nut.subdriver import Subdriver
-from hidups.hid2nut.table import Flag, Row, format_number
+from hidups.hid2nut.table import Flag, Lookup, Row, format_number
 from hidups.usages import UsageTable
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,8 @@ DEFAULT_POLLFREQ = 30.0
 INTERRUPT_SIZE = 512
 #: Seconds one interrupt read waits; short so the thread notices a stop quickly.
 INTERRUPT_TIMEOUT = 0.5
+#: NUT's wait for one interrupt transfer in each update (``-d`` runs, first update).
+NUT_INTERRUPT_WAIT = 0.75
 #: Most Input fields one interrupt report turns into events (NUT's MAX_EVENT_NUM).
 MAX_EVENTS = 32
 #: Back-off between reconnect attempts: poll interval doubled per failure, capped.
@@ -95,6 +97,28 @@ class Store(Protocol):
 Opener = Callable[[Mapping[str, str]], Transport]
 #: Picks the subdriver: (device, options, raw report descriptor) → subdriver.
 Selector = Callable[[DeviceInfo, Mapping[str, str], bytes], Subdriver]
+
+
+#: Options a reload applies while running (NUT master's reloadable ones, plus those
+#: usbhid-ups reads each loop or at commit time). Any other change needs a restart.
+RUNTIME_OPTIONS: frozenset[str] = frozenset({
+    "pollinterval", "pollfreq", "offdelay", "ondelay", "lowbatt", "ignorelb",
+    "onlinedischarge", "onlinedischarge_onbattery", "onlinedischarge_calibration",
+    "onlinedischarge_log_throttle_sec", "onlinedischarge_log_throttle_hovercharge",
+    "lbrb_log_delay_sec", "lbrb_log_delay_without_calibrating",
+    "sdcommands", "waitbeforereconnect", "reconnect_report_freq",
+    "interrupt_pipe_no_events_tolerance", "debug_min", "synchronous", "allow_killpower",
+    "desc", "sdorder", "maxstartdelay", "maxretry", "retrydelay", "nowait", "driverpath",
+    "notification", "sddelay",
+})
+
+
+@dataclass
+class ReloadResult:
+    """What a reload did: options applied live, and changed ones that need a restart."""
+
+    applied: list[str] = field(default_factory=list)
+    restart: list[str] = field(default_factory=list)
 
 
 class GiveUp(Exception):
@@ -277,7 +301,7 @@ class Engine:
             transport.get_report,
             self.desc,
             max_report="maxreport" in self.options,
-            skipped=SKIPPED_REPORTS.get((device.vendor_id, device.product_id), frozenset()),
+            skipped=skipped_reports(self.options),
             never_fetch=self.interrupt_only,
             clock=self.clock,
         )
@@ -420,6 +444,7 @@ class Engine:
         stats = WalkStats(WalkMode.INIT)
         self.counters.walks[WalkMode.INIT.value] += 1
         self.alarms = []
+        self._share_status_bits()
         if self.active:
             # Reconnected to the same descriptor: the bindings stand; read them again.
             self._read_rows(self.active, stats, init=True)
@@ -474,8 +499,29 @@ class Engine:
         if row.flags & Flag.STRING:
             self.store.set_aux(row.name, row.length)
         if row.flags & Flag.ENUM and row.flags & Flag.RW and row.lookup is not None:
-            for text in row.lookup.enum_values():
+            for text in self._enum_values(row.lookup):
                 self.store.add_enum(row.name, text)
+
+    def _enum_values(self, lookup: Lookup) -> list[str]:
+        """The look-up's values this device supports: those its conversion accepts.
+
+        NUT publishes an entry only when converting its HID value gives a text (MGE's
+        output voltage choices depend on the model), so we ask the same of each value.
+        """
+        assert self.ctx is not None
+        kept: list[str] = []
+        for text in lookup.enum_values():
+            try:
+                hid = lookup.to_hid(text, self.ctx)
+                shown = None if hid is None else lookup.to_nut(hid, self.ctx)
+            except DeviceGone:
+                raise
+            except Exception:  # a conversion's bug must not stop the driver
+                log.exception("enumerating %r failed on %r", lookup, text)
+                continue
+            if shown is not None:
+                kept.append(text)
+        return kept
 
     def _read_rows(self, bindings: Sequence[Binding], stats: WalkStats, *, init: bool) -> None:
         """Read rows through the cache and apply them.
@@ -517,6 +563,8 @@ class Engine:
         if row.lookup is not None:
             try:
                 text = row.lookup.to_nut(value, self.ctx)
+            except DeviceGone:
+                raise
             except Exception:  # a conversion's bug must not stop the driver
                 log.exception("%s: conversion %r failed on %g", row.name, row.lookup, value)
                 return False
@@ -524,6 +572,7 @@ class Engine:
                 return False
             if row.is_status:
                 self.bits.apply(text)
+                self._share_status_bits()
                 return False
             if row.is_alarm:
                 self.alarms.append(text)
@@ -535,6 +584,12 @@ class Engine:
         self.publish(row.name, format_number(row.fmt, value))
         return True
 
+    def _share_status_bits(self) -> None:
+        """``ctx.state["status_bits"]``: the bits so far, for conversions that need them
+        (MGE's converter-online row reads ``off``), as NUT's read its status global."""
+        if self.ctx is not None:
+            self.ctx.state["status_bits"] = set(self.bits.bits)
+
     def walk(self, mode: WalkMode) -> WalkStats:
         """A QUICK or FULL walk over the active rows (the lock is held by the caller)."""
         assert self.cache is not None
@@ -543,6 +598,7 @@ class Engine:
         chosen = rows_for(mode, self.active, use_interrupts=self.use_interrupts,
                           data_changed=self.data_changed)
         stats = WalkStats(mode)
+        self._share_status_bits()
         self._read_rows(chosen, stats, init=False)
         self.drain_requests()
         self.counters.transfers += stats.transfers
@@ -595,11 +651,94 @@ class Engine:
                              alarm_active=self.alarm_active, trend=trend)
         self.publish("ups.status", text)
 
+    # --- reloading ups.conf ---------------------------------------------------------
+
+    def reload(
+        self,
+        options: Mapping[str, str],
+        *,
+        overrides: Mapping[str, str] | None = None,
+        defaults: Mapping[str, str] | None = None,
+    ) -> ReloadResult:
+        """Apply a fresh read of the configuration as far as it can be applied live.
+
+        Options in :data:`RUNTIME_OPTIONS` and ``default.``/``override.`` values take
+        effect at once (a FULL walk follows); any other changed option (matching,
+        ``port``, backend, ...) is reported for a restart and left as it was, as NUT
+        master's reload does.
+        """
+        result = ReloadResult()
+        new = dict(options)
+        with self.lock:
+            for name in sorted(set(self.user_options) | set(new)):
+                if self.user_options.get(name) == new.get(name):
+                    continue
+                if name not in RUNTIME_OPTIONS:
+                    result.restart.append(name)
+                    continue
+                result.applied.append(name)
+                if name in new:
+                    self.user_options[name] = new[name]
+                else:
+                    del self.user_options[name]
+            result.applied += self._reload_variables("override.", self.overrides,
+                                                     dict(overrides or {}))
+            result.applied += self._reload_variables("default.", self.defaults,
+                                                     dict(defaults or {}))
+            if self.subdriver is not None and self.device is not None:
+                self._apply_option_defaults(self.subdriver, self.device)
+                self._apply_init_options()
+            self.store.set("driver.parameter.pollinterval", f"{self.timing.pollinterval:g}")
+            self.store.set("driver.parameter.pollfreq", f"{self.timing.pollfreq:g}")
+            self.data_changed = True  # the next update is a FULL walk with the new values
+        self.wake.set()
+        for name in result.applied:
+            log.info("reload: %s applied", name)
+        for name in result.restart:
+            log.warning("reload: %s changed; restart the driver to apply it", name)
+        return result
+
+    def _reload_variables(self, prefix: str, current: dict[str, str],
+                          new: dict[str, str]) -> list[str]:
+        """``override.X``/``default.X`` changes: set, or give the variable back."""
+        changed: list[str] = []
+        for name in sorted(set(current) | set(new)):
+            if current.get(name) == new.get(name):
+                continue
+            changed.append(prefix + name)
+            old_value = current.pop(name, None)
+            if name in new:
+                current[name] = new[name]
+                value = new[name]
+                if prefix == "override.":
+                    if old_value is not None:
+                        self.store.delete(name)  # an IMMUTABLE value cannot be changed
+                    self.store.set(name, value)
+                    self.store.set_flags(name, "IMMUTABLE")
+                elif name in self.overrides:
+                    pass
+                elif self.store.get(name) in (None, old_value):
+                    self.store.set(name, value)
+            elif prefix == "override." or self.store.get(name) == old_value:
+                # No longer forced: the device's value (if any) comes back with the
+                # next FULL walk.
+                self.store.delete(name)
+        return changed
+
     # --- the loop -------------------------------------------------------------------
 
-    def update(self) -> None:
-        """One pass of NUT's ``upsdrv_updateinfo`` (interrupts arrive on their thread)."""
+    def update(self, *, read_interrupt: bool = False) -> None:
+        """One pass of NUT's ``upsdrv_updateinfo``.
+
+        Interrupts normally arrive on their own thread; with ``read_interrupt`` (``-d``
+        runs and the first update, before the thread starts) one interrupt transfer is
+        read here first, as NUT reads it in every update.
+        """
         if (self.lost or self.transport is None) and not self.try_reconnect():
+            return
+        if read_interrupt:
+            self.read_interrupt_once()
+        if self.lost and not self.try_reconnect():
             return
         with self.lock:
             if self.transport is None:
@@ -694,6 +833,23 @@ class Engine:
                     return
                 self.handle_interrupt(data)
 
+    def read_interrupt_once(self) -> None:
+        """One interrupt transfer, waiting as NUT does (750 ms), applied if it came."""
+        transport = self.transport
+        if transport is None or not self.use_interrupts:
+            return
+        try:
+            data = transport.read_interrupt(NUT_INTERRUPT_WAIT, self.interrupt_size)
+        except (TransportTimeout, ProtocolError):
+            return
+        except (TransportError, OSError) as exc:
+            with self.lock:
+                self._lose(f"interrupt pipe: {exc}")
+            return
+        if data:
+            with self.lock:
+                self.handle_interrupt(data)
+
     def handle_interrupt(self, data: bytes) -> None:
         """Apply one interrupt report as NUT's events, then commit the status at once."""
         if self.desc is None or self.cache is None or not data:
@@ -759,21 +915,28 @@ class Engine:
         self.next_reconnect = 0.0
         self.wake.set()
 
-    def reconnect_options(self) -> dict[str, str]:
-        """The user's matching options narrowed to the identity of the lost device."""
+    def reconnect_options(self) -> list[dict[str, str]]:
+        """Matching options for the lost unit, most specific first.
+
+        NUT's exact matcher: the user's options plus VID, PID and the vendor, product and
+        serial strings. A unit without a serial number cannot be told from an identical
+        neighbour that way, so the same USB port is asked for first, then any port.
+        """
         import re
 
         opts = dict(self.user_options)
         dev = self.device
         if dev is None:
-            return opts
+            return [opts]
         opts["vendorid"] = f"{dev.vendor_id:04x}"
         opts["productid"] = f"{dev.product_id:04x}"
         for key, value in (("vendor", dev.manufacturer), ("product", dev.product),
                            ("serial", dev.serial)):
             if value is not None:
                 opts[key] = re.escape(value.strip())
-        return opts
+        if not (dev.serial or "").strip() and dev.port_path:
+            return [{**opts, "port_path": re.escape(dev.port_path)}, opts]
+        return [opts]
 
     def try_reconnect(self) -> bool:
         """One reconnect attempt if its back-off time has come; True when connected."""
@@ -783,10 +946,16 @@ class Engine:
         wait = _float_option(self.options, "waitbeforereconnect", 0.0)
         if wait > 0:
             self.sleep(wait)
-        try:
-            transport = self.opener(self.reconnect_options())
-        except (TransportError, OSError) as exc:
-            return self._reconnect_failed(str(exc))
+        transport: Transport | None = None
+        why = "no candidate"
+        for options in self.reconnect_options():
+            try:
+                transport = self.opener(options)
+                break
+            except (TransportError, OSError) as exc:
+                why = str(exc)
+        if transport is None:
+            return self._reconnect_failed(why)
         with self.lock:
             try:
                 self._adopt(transport, first=False)

@@ -53,6 +53,36 @@ def open_device(options: Mapping[str, str]) -> Transport:
     return transport
 
 
+def drop_privileges(user: str | None, group: str | None) -> None:
+    """NUT's ``become_user``: when started as root, continue as ``user`` (and ``group``).
+
+    Only when a user is configured (``user`` in ups.conf or ``-u``), and only once the
+    device, the PID file and the socket are open; see docs/differences.md. Reconnects
+    then need the device to be accessible to that user (udev rules).
+    """
+    if os.geteuid() != 0:
+        return
+    if not user:
+        log.warning("running as root: set 'user' in ups.conf (or -u) to drop privileges")
+        return
+    import grp
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        raise ConfigError(f"user {user!r} not found", option="user") from None
+    gid = entry.pw_gid
+    if group:
+        try:
+            gid = grp.getgrnam(group).gr_gid
+        except KeyError:
+            raise ConfigError(f"group {group!r} not found", option="group") from None
+    os.initgroups(user, gid)
+    os.setgid(gid)
+    os.setuid(entry.pw_uid)
+
+
 class Daemon:
     """Go to the background the NUT way: the parent exits once the child is serving.
 
@@ -91,14 +121,21 @@ class Daemon:
             os.close(devnull)
 
 
-def run_loop(engine: Engine, stop: threading.Event, loops: int | None = None) -> None:
-    """Update every ``pollinterval`` (sooner when the interrupt thread wakes us)."""
+def run_loop(engine: Engine, stop: threading.Event, loops: int | None = None,
+             between: Callable[[], None] | None = None) -> None:
+    """Update every ``pollinterval`` (sooner when the interrupt thread wakes us).
+
+    With ``loops`` (``-d``): that many updates back to back, each reading one interrupt
+    transfer itself, as NUT's dump mode does.
+    """
     count = 0
     while not stop.is_set():
+        if between is not None:
+            between()  # a reload asked for by SIGHUP
         started = engine.clock()
         engine.set_state("updateinfo")
         try:
-            engine.update()
+            engine.update(read_interrupt=loops is not None)
         except GiveUp:
             raise
         except Exception:  # log it and poll again: a driver must not die of one bad loop
@@ -129,12 +166,13 @@ def check_ignorelb(engine: Engine) -> None:
         "nor battery.runtime with battery.runtime.low is available", option="ignorelb")
 
 
-def killpower(ups: str, options: Mapping[str, str], engine_factory: Callable[[], Engine]) -> int:
+def killpower(ups: str, options: Mapping[str, str], engine_factory: Callable[[], Engine],
+              *, statepath: str | None = None) -> int:
     """``-k``: a running instance first; else open the device and shut down ourselves."""
     from hidups.nut.client import request_killpower, send_control
     from hidups.nut.paths import socket_path
 
-    path = socket_path(ups)
+    path = socket_path(ups, configured=statepath)
     if os.path.exists(path):
         result = request_killpower(path)
         log.info("%s", result.message)
@@ -154,9 +192,8 @@ def killpower(ups: str, options: Mapping[str, str], engine_factory: Callable[[],
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The driver's entry point; returns the process exit status."""
-    from hidups.nut.cmdline import parse_command_line, resolve_options, usage
+    from hidups.nut.cmdline import load_options, parse_command_line, usage
     from hidups.nut.options import list_lines
-    from hidups.nut.upsconf import parse_ups_conf
 
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -179,33 +216,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.control is not None:
         return control(args.ups, args.control, args.control_pid)
     try:
-        conf = None
-        if not args.standalone:
-            from hidups.nut.paths import ups_conf_path
-
-            conf_path = ups_conf_path()
-            with open(conf_path, encoding="utf-8", errors="replace") as f:
-                conf = parse_ups_conf(f.read(), conf_path)
-        options = resolve_options(args, conf)
-    except (ConfigError, OSError) as exc:
+        options = load_options(args)
+    except ConfigError as exc:
         print(f"hidups: {exc}", file=sys.stderr)
         return 1
     for warning in options.warnings:
         log.warning("%s", warning)
     assert args.ups is not None
     ups = args.ups
+    if options.flag("explore"):
+        return explore(options.as_mapping())
     if args.killpower:
         return killpower(ups, options.as_mapping(),
-                         lambda: make_engine(ups, options, debug=args.debug)[0])
+                         lambda: make_engine(ups, options, debug=args.debug)[0],
+                         statepath=options.values.get("statepath"))
     daemon = Daemon()
     if not args.runs_in_foreground:
         status = daemon.detach()
         if status is not None:
             return status
     try:
-        return drive(ups, options, args.dump_loops, args.debug, daemon, args.writes_pid_file)
+        return drive(ups, options, args.dump_loops, args.debug, daemon, args.writes_pid_file,
+                     reread=lambda: load_options(args))
     finally:
         daemon.ready(False)
+
+
+def explore(options: Mapping[str, str]) -> int:
+    """``-x explore``: open the device, dump it, close it; no subdriver is chosen."""
+    from hidups.tools.explore import explore_in_driver
+    from hidups.transport import open_transport
+
+    try:
+        transport = open_transport(options)
+    except (HidupsError, OSError) as exc:
+        print(f"hidups: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return explore_in_driver(transport, options)
+    except HidupsError as exc:
+        print(f"hidups: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        transport.close()
 
 
 def control(ups: str | None, command: str, pid: int | None) -> int:
@@ -213,7 +266,14 @@ def control(ups: str | None, command: str, pid: int | None) -> int:
     from hidups.nut.client import send_control
     from hidups.nut.paths import socket_path
 
-    result = send_control(command, socket_path(ups) if ups else None, pid)
+    statepath = None
+    if ups and pid is None:
+        from hidups.nut.cmdline import load_options, parse_command_line
+
+        # The socket lives under ups.conf's statepath, when it sets one.
+        with contextlib.suppress(ConfigError):
+            statepath = load_options(parse_command_line(["-a", ups])).values.get("statepath")
+    result = send_control(command, socket_path(ups, configured=statepath) if ups else None, pid)
     print(result.message, file=sys.stderr)
     return 0 if result.ok else 1
 
@@ -235,9 +295,87 @@ def make_engine(ups: str, options: object, *, debug: int) -> tuple[Engine, objec
     return engine, dstate
 
 
+class Reloader:
+    """SIGHUP and ``driver.reload*``: re-read ups.conf, apply what can change live.
+
+    The signal handler only marks a reload as pending; the loop carries it out. Socket
+    commands run it at once (``reload-or-error`` must answer with the verdict).
+    """
+
+    def __init__(self, engine: Engine, options: object, reread: Callable[[], object],
+                 request_stop: Callable[[], None]) -> None:
+        self.engine = engine
+        self.options = options
+        self.reread = reread
+        self.request_stop = request_stop
+        self.pending = threading.Event()
+        self.lock = threading.Lock()
+
+    def signal(self) -> None:
+        self.pending.set()
+        self.engine.wake.set()
+
+    def run_pending(self) -> None:
+        if self.pending.is_set():
+            self.pending.clear()
+            self("reload")
+
+    def __call__(self, mode: str) -> int:
+        """Reload; NUT's status: INVALID when something changed that needs a restart."""
+        from hidups.driver.commands import FAILED, HANDLED, INVALID
+        from hidups.nut import sdnotify
+        from hidups.nut.upsconf import DriverOptions, plan_reload
+
+        engine = self.engine
+        with self.lock:
+            log.info("reloading the configuration (%s)", mode)
+            engine.set_state("reloading")
+            sdnotify.reloading()
+            try:
+                try:
+                    new = self.reread()
+                except ConfigError as exc:
+                    log.error("reload failed, configuration unchanged: %s", exc)
+                    return FAILED
+                assert isinstance(new, DriverOptions) and isinstance(self.options, DriverOptions)
+                plan = plan_reload(self.options, new)
+                try:
+                    result = engine.reload(new.as_mapping(), overrides=new.overrides,
+                                           defaults=new.defaults)
+                except ConfigError as exc:
+                    log.error("reload failed: %s", exc)
+                    return FAILED
+                log.debug("ups.conf changes since the last read: %s",
+                          ", ".join(plan.live + plan.restart) or "none")
+                # The engine compares with what runs (options a restart would take are
+                # still the old ones), so its verdict is the one that counts.
+                restart = result.restart
+                self._apply_debug(new)
+                self.options = new
+                if restart and mode == "reload-or-exit":
+                    log.warning("reload-or-exit: %s changed; exiting", ", ".join(restart))
+                    self.request_stop()
+                return INVALID if restart else HANDLED
+            finally:
+                engine.set_state("quiet")
+                sdnotify.ready()
+
+    @staticmethod
+    def _apply_debug(options: object) -> None:
+        """``debug_min``: the lowest debug level, whatever -D said."""
+        from hidups.nut.upsconf import DriverOptions
+
+        assert isinstance(options, DriverOptions)
+        text = options.values.get("debug_min")
+        if text is not None and text.strip().isdigit() and int(text) >= 1:
+            logging.getLogger().setLevel(logging.DEBUG)
+
+
 def drive(ups: str, options: object, dump_loops: int | None, debug: int,
-          daemon: Daemon, pid_file: bool) -> int:
+          daemon: Daemon, pid_file: bool, *,
+          reread: Callable[[], object] | None = None) -> int:
     """Run the driver until a signal, ``driver.exit``, or the end of ``-d``."""
+    from hidups.nut import sdnotify
     from hidups.nut.dstate import DState
     from hidups.nut.paths import PidLock, cleanup, install_signal_handlers, pid_path, socket_path
     from hidups.nut.publish import copy_device_identity
@@ -249,20 +387,22 @@ def drive(ups: str, options: object, dump_loops: int | None, debug: int,
     engine, store = make_engine(ups, options, debug=debug)
     assert isinstance(store, DState)
     stop = threading.Event()
+    statepath = options.values.get("statepath")
 
     def request_stop() -> None:
         stop.set()
         engine.wake.set()
 
+    reloader = Reloader(engine, options, reread or (lambda: options), request_stop)
     lock: PidLock | None = None
     server: DriverServer | None = None
     try:
         if dump_loops is None:
-            lock = PidLock(pid_path(ups), ups)
+            lock = PidLock(pid_path(ups, configured=statepath), ups)
             lock.acquire()
         engine.start()
         engine.set_state("init.updateinfo")
-        engine.update()
+        engine.update(read_interrupt=True)
         check_ignorelb(engine)
         store.set("driver.parameter.pollfreq", f"{engine.timing.pollfreq:g}")
         store.set("driver.parameter.pollinterval", f"{engine.timing.pollinterval:g}")
@@ -276,17 +416,25 @@ def drive(ups: str, options: object, dump_loops: int | None, debug: int,
         hooks = SharedHooks(
             on_killpower=lambda: HANDLED if engine.commands.shutdown() else FAILED,
             on_exit=request_stop,
+            on_reload=reloader,
         )
-        server = DriverServer(socket_path(ups), store, engine.commands,
-                              group=options.get("group"), hooks=hooks)
+        # Only a group the user configured: the option's table default ("nut") may
+        # not exist on this system, and NUT leaves the socket's group alone then.
+        server = DriverServer(socket_path(ups, configured=statepath), store,
+                              engine.commands, group=options.values.get("group"),
+                              hooks=hooks)
         server.start()
-        install_signal_handlers(lambda signum: request_stop())
+        # Everything is open and imported: continue as the configured user (NUT does
+        # this before opening the device; the socket's group lets upsd in either way).
+        drop_privileges(options.values.get("user"), options.values.get("group"))
+        install_signal_handlers(lambda signum: request_stop(), reloader.signal)
         engine.start_interrupts()
         engine.set_state("quiet")
         daemon.ready(True)
+        sdnotify.ready()
         log.info("driving UPS [%s] (%s)", ups,
                  engine.subdriver.full_name if engine.subdriver else "?")
-        run_loop(engine, stop)
+        run_loop(engine, stop, between=reloader.run_pending)
         engine.set_state("cleanup.exit")
         return 0
     except GiveUp as exc:
@@ -296,6 +444,10 @@ def drive(ups: str, options: object, dump_loops: int | None, debug: int,
         print(f"hidups: {exc}", file=sys.stderr)
         return 1
     finally:
+        sdnotify.stopping()
         with contextlib.suppress(Exception):
             engine.close()
-        cleanup(server, lock)
+        try:
+            cleanup(server, lock)
+        except Exception:  # after a privilege drop the PID file may be out of reach
+            log.exception("cleanup failed")

@@ -5,10 +5,11 @@ clears one persistent bit (NUT's ``process_boolean_info``). Once per update the 
 become NUT status words in NUT's fixed order (``ups_status_set``), then the dstate
 layer's last touches apply (``status_commit``: ``ignorelb``, the ``ALARM`` prefix).
 
-Which NUT we follow: the token order, the OL/OB decision and the bit set are NUT
-2.8.0's (what the differential tests run), plus master's opt-in options
-(``onlinedischarge_calibration``, ``lbrb_log_delay_*``, the warning throttle) and
-master's CHRG rule with (not)fully-charged bits. See docs/differences.md.
+Which NUT we follow: NUT 2.8.0's words and order (what the differential tests run:
+CHRG unless fully charged, RB only for "replace battery", CAL last), master's OL/OB
+decision (no power word when the device reports no power bit at all), and master's
+opt-in options (``onlinedischarge_calibration``, ``lbrb_log_delay_*``, the warning
+throttle), which change nothing unless set. See docs/differences.md.
 """
 
 from __future__ import annotations
@@ -217,7 +218,7 @@ class StatusSynthesizer:
 
         if discharging and "depleted" not in bits:
             add("DISCHRG")
-        if "chrg" in bits and self._charging_counts(bits, get):
+        if "chrg" in bits and "fullycharged" not in bits:
             add("CHRG")
 
         low = bool(bits.bits & {"lowbatt", "timelimitexp", "shutdownimm"})
@@ -228,7 +229,7 @@ class StatusSynthesizer:
             self.lb_since = None
         if "overload" in bits:
             add("OVER")
-        if bits.bits & {"replacebatt", "nobattery"}:
+        if "replacebatt" in bits:
             if self._delay_expired("rb", online, calibrating, now):
                 add("RB")
         else:
@@ -246,17 +247,6 @@ class StatusSynthesizer:
         if calibrating:
             add("CAL")
         return Synthesis(words, reason, buzz)
-
-    @staticmethod
-    def _charging_counts(bits: StatusBits, get: Callable[[str], str | None]) -> bool:
-        """NUT's CHRG rule: trust the (not)fully-charged bits; else 0 < charge < 100."""
-        if "notfullycharged" in bits:
-            return True
-        if "fullycharged" in bits:
-            return False
-        if get("battery.charge") is None:
-            return True  # nothing to judge by: trust the device (NUT 2.8.0)
-        return 0 < _charge(get) < 100
 
     def _delay_expired(self, which: str, online: bool, calibrating: bool, now: float) -> bool:
         """LB/RB debounce (``lbrb_log_delay_sec``): only while online and calibrating."""

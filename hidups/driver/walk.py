@@ -13,12 +13,13 @@ import enum
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from hidups.descriptor.model import Field, ReportDescriptor, ReportType
 from hidups.errors import (
     AccessDenied,
+    ConfigError,
     DeviceBusy,
     DeviceNotFound,
     Disconnected,
@@ -37,11 +38,27 @@ GONE_ERRORS: tuple[type[TransportError], ...] = (
     Disconnected, DeviceBusy, AccessDenied, DeviceNotFound,
 )
 
-#: (vid, pid) → report ids never to request: firmware that hangs on them (NUT skips
-#: report 0x54 of the Tripp Lite SU3000LCD2UHV).
-SKIPPED_REPORTS: dict[tuple[int, int], frozenset[int]] = {
-    (0x09AE, 0x1330): frozenset({0x54}),
-}
+#: The option naming report ids never to request (comma-separated, ``0x54`` or ``84``).
+#: Subdrivers set it in their claim for firmware that answers some report with garbage
+#: or hangs on it (Tripp Lite SU3000LCD2UHV, 09ae:1330, and report 0x54, as NUT).
+SKIP_REPORT_OPTION = "skip_report"
+
+
+def skipped_reports(options: Mapping[str, str]) -> frozenset[int]:
+    """The report ids ``skip_report`` names; a word that is no number is a ConfigError."""
+    text = options.get(SKIP_REPORT_OPTION) or ""
+    ids: set[int] = set()
+    for word in text.replace(",", " ").split():
+        try:
+            number = int(word, 0)
+        except ValueError:
+            number = -1
+        if not 0 <= number <= 0xFF:
+            raise ConfigError(f"{SKIP_REPORT_OPTION}: {word!r} is not a report id (0..255)",
+                              option=SKIP_REPORT_OPTION)
+        ids.add(number)
+    return frozenset(ids)
+
 
 #: Bytes asked for with the ``maxreport`` option (APC Back-UPS firmware that answers
 #: with more than the descriptor says): a full-speed control transfer's worth.

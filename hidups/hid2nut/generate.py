@@ -327,13 +327,21 @@ def keep_learned(lr: LearnedRow, plan: Plan, lookups: Importables, text: str) ->
 
     A variable name a better-ranked teacher already maps (to another path) is not
     taken again from a second teacher: the second meaning is that vendor's quirk.
-    Status and alarm rows are exempt; many rows feed them by design.
+    Status and alarm rows are exempt; many rows feed them by design. But when a
+    built-in claims the device, only its own status and alarm rows are taken: a status
+    bit it does not read changes ``ups.status`` (NUT 2.8.0 drops CHRG once a
+    FullyCharged row reports 1, and Liebert's table has none), so another teacher's
+    status rows would make the generated driver disagree with the vendor's.
     """
     if lr.row.lookup is not None and lookups.reference(lr.row.lookup) is None:
         plan.unimportable.append(f"{lr.row.name} ({text}): conversion {lr.row.lookup!r} "
                                  f"of {lr.subdriver} is not importable")
         return False
     if lr.row.name in (BOOL, ALARM):
+        if plan.claimer_name is not None and lr.subdriver != plan.claimer_name:
+            plan.unimportable.append(f"{lr.row.name} ({text}) of {lr.subdriver}: status rows "
+                                     f"come from the claiming {plan.claimer_name} only")
+            return False
         return True
     if lr.row.name in IDENTITY_NAMES and lr.subdriver != plan.claimer_name:
         return False  # the driver publishes these through the hooks

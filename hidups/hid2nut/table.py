@@ -78,6 +78,10 @@ class Context(Protocol):
     def value(self, path: str) -> float | None:
         """The current physical value of another usage path, or ``None``."""
 
+    def report(self, report_id: int) -> bytes | None:
+        """The current Feature report, report-ID byte first, or None; for subdrivers
+        (Ever, PowerCOM) that read whole reports as data."""
+
 
 class Lookup(Protocol):
     """A row's conversion between a HID value and NUT text (NUT's ``info_lkp_t``)."""

@@ -36,6 +36,9 @@ MAX_VALUE_LEN = 255
 
 _ESCAPED = '\\"#'
 _PLAIN_WORD = re.compile(r'[^\s"\\#=]+')
+#: A line the state machine would only split on blanks: printable ASCII, tabs and
+#: carriage returns, no quote, backslash, ``#`` or ``=``.
+_PLAIN_LINE = re.compile(r'[\t\r !$-<>-\[\]-\x7f]*')
 
 
 class _State(Enum):
@@ -81,6 +84,24 @@ class WordParser:
                 if nl < 0:
                     return out
                 i = nl
+            elif self._at_line_start():
+                # Fast paths (same results as the state machine, without stepping each
+                # character in Python): a whole plain line, or a line already too long.
+                nl = text.find("\n", i)
+                end = n if nl < 0 else nl
+                if end - i > self.max_line:
+                    self._line_len = end - i
+                    self._fail(f"line longer than {self.max_line} characters")
+                    i = end
+                    continue
+                if nl >= 0 and _PLAIN_LINE.fullmatch(text, i, nl):
+                    words = [w[: self.word_limit] for w in text[i:nl].split()]
+                    if words:
+                        out.append(Line(words[: self.arg_limit], self._start_line))
+                    self._line_no += 1
+                    self._start_line = self._line_no
+                    i = nl + 1
+                    continue
             ch = text[i]
             i += 1
             self._line_len += 1
@@ -106,6 +127,12 @@ class WordParser:
         if self._words:
             self._emit(out)
         return out
+
+    def _at_line_start(self) -> bool:
+        return (
+            self._state is _State.WORD_START and not self._words and not self._word
+            and self._error is None and self._line_len == 0
+        )
 
     # --- the state machine ------------------------------------------------------
 

@@ -188,7 +188,9 @@ def find_subdriver(name: str | None) -> Any | None:
         package = importlib.import_module("hidups.subdrivers")
     except ImportError:
         return None
-    module_name = name.lower().replace("-hid", "").replace("-", "_")
+    # A module name, alone or leading the string ("apc", "arduino-hid (matches ...)").
+    head = re.split(r"[\s(;]", name.strip(), maxsplit=1)[0]
+    module_name = head.lower().removesuffix("-hid").replace("-", "_")
     if re.fullmatch(r"[a-z0-9_]+", module_name):
         try:
             module = importlib.import_module(f"hidups.subdrivers.{module_name}")

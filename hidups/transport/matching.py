@@ -71,6 +71,9 @@ MATCH_FIELDS: tuple[tuple[str, str], ...] = (
     ("port_path", "physical port chain, e.g. 1-4.2 (hidups addition)"),
 )
 
+#: Options matched against USB strings (unknown until the device is opened).
+STRING_OPTIONS = frozenset({"vendor", "product", "serial"})
+
 _SET_SPECIALS = set("\\[]^-&~|")
 
 
@@ -250,9 +253,15 @@ class DeviceMatcher:
                 compiled.append((option, text, compile_ere(text, option)))
         return cls(tuple(compiled))
 
-    def mismatch(self, info: DeviceInfo) -> str | None:
-        """Why ``info`` does not match (first failing option), or None when it does."""
+    def mismatch(self, info: DeviceInfo, *, without_strings: bool = False) -> str | None:
+        """Why ``info`` does not match (first failing option), or None when it does.
+
+        ``without_strings`` skips vendor/product/serial: for a device that could not be
+        opened, whose strings are unknown.
+        """
         for option, text, pattern in self.patterns:
+            if without_strings and option in STRING_OPTIONS:
+                continue
             value = FIELD_VALUES[option](info)
             if pattern.fullmatch(value) is None:
                 return f"{option} {value!r} does not match {text!r}"

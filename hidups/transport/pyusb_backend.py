@@ -40,6 +40,7 @@ from hidups.device import DeviceInfo
 from hidups.errors import (
     AccessDenied,
     BackendUnavailable,
+    ConfigError,
     DescriptorError,
     DeviceBusy,
     DeviceNotFound,
@@ -336,6 +337,23 @@ class PyUsbTransport(Transport):
                 raise map_usb_error(exc, "opening", self.info) from exc
             log.debug("kernel driver state unknown: %s", exc)
         self._claim(iface)
+        self._set_altinterface(iface)
+
+    def _set_altinterface(self, iface: int) -> None:
+        """NUT's ``usb_set_altinterface[=N]``: an explicit SET_INTERFACE, only on request
+        (it breaks old Tripp Lite units on macOS, so NUT never sends it by default)."""
+        if "usb_set_altinterface" not in self.options:
+            return
+        text = self.options.get("usb_set_altinterface") or "0"
+        try:
+            alt = int(text, 10)
+        except ValueError:
+            raise ConfigError(f"usb_set_altinterface={text!r} is not a number",
+                              option="usb_set_altinterface") from None
+        try:
+            self.dev.set_interface_altsetting(iface, alt)
+        except usb.core.USBError as exc:
+            log.warning("set_interface_altsetting(%d, %d) failed: %s", iface, alt, exc)
 
     def _detach(self, iface: int) -> None:
         try:
@@ -501,11 +519,12 @@ class PyUsbTransport(Transport):
             if not matcher and params.interface not in hid_interfaces(dev):
                 continue  # without any matching option, only HID devices are candidates
             bare = DeviceInfo(dev.idVendor, dev.idProduct, bus=dev.bus or 0,
-                              address=dev.address or 0)
+                              address=dev.address or 0, port_path=port_path(dev))
             try:
                 info = identity(dev, sleep)
             except AccessDenied:
-                denied.append(bare)
+                if not matcher.mismatch(bare, without_strings=True):
+                    denied.append(bare)
                 continue
             except Disconnected:
                 continue
@@ -523,7 +542,10 @@ class PyUsbTransport(Transport):
                     continue
                 raise exc
             return transport
-        raise DeviceNotFound(_not_found_message(devices, denied, skipped))
+        message = _not_found_message(devices, denied, skipped)
+        if denied:  # the wanted device may well be there: say what blocks it
+            raise AccessDenied(message)
+        raise DeviceNotFound(message)
 
 
 def _not_found_message(devices: list[Any], denied: list[DeviceInfo], skipped: list[str]) -> str:

@@ -189,20 +189,26 @@ class ReplayDevice:
             self.state[(report_type, report_id)] = bytes(data)
 
     def read_interrupt(self, timeout: float) -> bytes | None:
-        """The next due interrupt transfer, waiting up to ``timeout`` for one."""
+        """The next due interrupt transfer, waiting up to ``timeout`` for one.
+
+        The lock is not held while waiting, so GET_REPORTs from another thread (the
+        driver polls while its interrupt reader waits) are served meanwhile.
+        """
         with self._lock:
             self._require_present()
             deadline = self.elapsed() + timeout
-            if self._next_interrupt < len(self._interrupt_times):
-                due = self._interrupt_times[self._next_interrupt]
-                if due <= deadline:
-                    self.clock.sleep(due - self.elapsed())
-                    self._require_present()
-                    data = self._interrupt_data[self._next_interrupt]
-                    self._next_interrupt += 1
-                    return data
-            self.clock.sleep(deadline - self.elapsed())
+            due = (self._interrupt_times[self._next_interrupt]
+                   if self._next_interrupt < len(self._interrupt_times) else None)
+            wake = due if due is not None and due <= deadline else deadline
+            wait = wake - self.elapsed()
+        self.clock.sleep(wait)
+        with self._lock:
             self._require_present()
+            if (self._next_interrupt < len(self._interrupt_times)
+                    and self._interrupt_times[self._next_interrupt] <= self.elapsed()):
+                data = self._interrupt_data[self._next_interrupt]
+                self._next_interrupt += 1
+                return data
             return None
 
 

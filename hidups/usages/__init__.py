@@ -27,7 +27,7 @@ class UsageTable(Mapping[str, int]):
         self._by_lower: dict[str, int] = {}
         self._by_code: dict[int, str] = {}
         for name, code in pairs:
-            self._names[name] = code
+            self._names.setdefault(name, code)
             self._by_lower.setdefault(name.lower(), code)
             self._by_code.setdefault(code, name)
         self.chain = chain
