@@ -293,6 +293,11 @@ class SocketClient:
                 return time.time()
         return None
 
+    def drain(self, quiet: float = 0.3) -> None:
+        """Read and drop whatever comes until the socket stays quiet for ``quiet`` s."""
+        while self.line(time.monotonic() + quiet) is not None:
+            pass
+
     def close(self) -> None:
         self.sock.close()
 
@@ -341,7 +346,7 @@ def run_daemon(kind: str, device: Device, lib: Path, samples: int, settle: float
     """Start hidups or usbhid-ups with ``-F`` on a copy of the device file; time the first
     DATAOK, let it poll for ``settle`` seconds, then flip mains off and on ``samples``
     times by rewriting the file."""
-    from upsemu_util import upsemu_env
+    from upsemu_util import upsemu_env  # type: ignore[import-not-found]
 
     conf, state = work / f"{kind}-conf", work / f"{kind}-state"
     conf.mkdir()
@@ -377,6 +382,7 @@ def run_daemon(kind: str, device: Device, lib: Path, samples: int, settle: float
         for i in range(samples):
             time.sleep(1.0 + 0.137 * i)  # land at different points of the poll cycle
             bits = ON_BATTERY if i % 2 == 0 else None
+            client.drain()  # one status change gives several lines; start clean
             written = replace_file(dev, device.with_status(bits))
             arrived = client.wait_for("SETINFO ups.status", 10)
             if arrived is None:
@@ -396,8 +402,8 @@ def run_daemon(kind: str, device: Device, lib: Path, samples: int, settle: float
 
 
 def measure(stem: str, walks: int, samples: int) -> dict[str, Any]:
-    from conftest import SHARED_CAPTURES
-    from upsemu_util import build_upsemu, device_file, upsemu_env
+    from conftest import SHARED_CAPTURES  # type: ignore[import-not-found]
+    from upsemu_util import build_upsemu, device_file, upsemu_env  # type: ignore[import-not-found]
 
     lib = build_upsemu()
     path = device_file(SHARED_CAPTURES / f"{stem}.json")

@@ -96,10 +96,7 @@ def version_to_nut(value: float, ctx: Context) -> str | None:
 
 def _payload(ctx: Context, report_id: int) -> bytes | None:
     """The report's bytes after its id byte, when the driver gives raw reports."""
-    reader = getattr(ctx, "report", None)
-    if reader is None:
-        return None
-    data = reader(report_id)
+    data = ctx.report(report_id)
     if data is None:
         return None
     return bytes(data)[1:]

@@ -49,6 +49,7 @@ from hidups.hid2nut.lookups import (
     TRIM_INFO,
     VRANGE_INFO,
     YES_NO_INFO,
+    c_atoi,
 )
 from hidups.hid2nut.subdriver import Claim, Options, Subdriver, Support, UsbId, support_of
 from hidups.hid2nut.table import (
@@ -776,22 +777,8 @@ def compute_realpower_to_nut(value: float, ctx: Context) -> str | None:
         return None
     factor_text = ctx.get("output.powerfactor")
     factor = _leading_float(factor_text) if factor_text is not None else 0.80
-    real = _leading_int(load) * 0.01 * _leading_int(nominal) * factor
+    real = c_atoi(load) * 0.01 * c_atoi(nominal) * factor
     return "%.0f" % _round_half_up(real)
-
-
-def _leading_int(text: str) -> int:
-    """C's ``atoi``: the leading integer of ``text``, 0 if none."""
-    digits = ""
-    for i, ch in enumerate(text.strip()):
-        if ch.isdigit() or (i == 0 and ch in "+-"):
-            digits += ch
-        else:
-            break
-    try:
-        return int(digits)
-    except ValueError:
-        return 0
 
 
 def _leading_float(text: str) -> float:

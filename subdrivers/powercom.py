@@ -38,6 +38,7 @@ from hidups.hid2nut.lookups import (
     TEST_READ_INFO,
     TIMELIMITEXPIRED_INFO,
     TRIM_INFO,
+    c_atoi,
 )
 from hidups.hid2nut.subdriver import Claim, Options, Subdriver, Support, UsbId, support_of
 from hidups.hid2nut.table import (
@@ -111,13 +112,6 @@ LEGACY_STAYOFF_FLAG = 0x8000
 
 # --- delay encodings ----------------------------------------------------------------------
 
-_LEADING_INT = re.compile(r"\s*([+-]?\d+)")
-
-
-def _atoi(text: str | None) -> int:
-    """C's ``atoi``: the leading integer of ``text``, 0 when there is none."""
-    m = _LEADING_INT.match(text or "")
-    return int(m.group(1)) if m else 0
 
 
 def _requested_seconds(text: str, ctx: Context, option: str, variable: str,
@@ -125,7 +119,7 @@ def _requested_seconds(text: str, ctx: Context, option: str, variable: str,
     """The delay to send: the command's value, else the option, else the variable."""
     for candidate in (text, ctx.option(option), ctx.get(variable)):
         if candidate:
-            return _atoi(candidate)
+            return c_atoi(candidate)
     return default
 
 
@@ -255,10 +249,7 @@ def battery_voltage_to_nut(value: float, ctx: Context) -> str | None:
     driver's raw-report access (``ctx.report``); without it, or on a bad answer, the
     last good reading stays published.
     """
-    reader = getattr(ctx, "report", None)
-    if reader is None:
-        return None
-    data = reader(BATTERY_TEXT_REPORT)
+    data = ctx.report(BATTERY_TEXT_REPORT)
     if not data:
         return None
     reading = parse_battery_text(bytes(data)[1:])

@@ -115,6 +115,7 @@ class FakeContext:
     options: dict[str, str] = field(default_factory=dict)
     strings: dict[int, str] = field(default_factory=dict)
     values: dict[str, float] = field(default_factory=dict)
+    reports: dict[int, bytes] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
 
     def get(self, name: str) -> str | None:
@@ -128,3 +129,6 @@ class FakeContext:
 
     def value(self, path: str) -> float | None:
         return self.values.get(path)
+
+    def report(self, report_id: int) -> bytes | None:
+        return self.reports.get(report_id)

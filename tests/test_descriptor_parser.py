@@ -392,3 +392,18 @@ def test_dump_lists_collections_and_items() -> None:
         "  PowerSummary (collection 0x00, byte 8)",
         "    Feature 0x01 bits 0+8x1 Var [0..0] RemainingCapacity",
     ]
+
+
+def test_item_stream_is_compiled_and_agrees_with_the_interpreter() -> None:
+    """Production parsing runs construct's compiled code, never an interpreted fallback."""
+    from hidups.descriptor import items
+
+    assert "linkedparsers[" not in items.CompiledItemStream.source
+    require_shared()
+    for path in shared_capture_files():
+        raw = bytes.fromhex(json.loads(path.read_text()).get("descriptor_hex") or "")
+        if not raw:
+            continue
+        interpreted = items.ItemStream.parse(raw, total=len(raw))
+        compiled = items.CompiledItemStream.parse(raw, total=len(raw))
+        assert interpreted == compiled, path.name

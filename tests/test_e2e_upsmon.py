@@ -177,6 +177,8 @@ def test_upsmon_sees_mains_loss_and_unplug_without_a_driver_restart() -> None:
             for name in ("notify.log", "upsmon.log", "../driver.log")
             if (home / name).exists())
 
+    print("upsmon notifications (s after the driver started):",
+          [(round(t, 1), name) for t, name in events])
     assert finished, diagnostics
     assert monitor_alive, diagnostics
     assert driver_alive, diagnostics  # the same process served from start to end

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from conftest import SHARED_CAPTURES, load_shared_capture, require_shared
+from subdrivers_testlib import FakeContext
 
 from hidups.descriptor.model import ReportDescriptor, ReportType
 from hidups.descriptor.paths import find_field, format_path, parse_path
@@ -39,36 +39,8 @@ def names(sub: Subdriver) -> UsageTable:
     return sub.usages.chained(NUT_STANDARD)
 
 
-@dataclass
-class FakeContext:
-    """A conversion's view of the driver, filled in by the test."""
-
-    device: DeviceInfo
-    variables: dict[str, str] = field(default_factory=dict)
-    options: dict[str, str] = field(default_factory=dict)
-    strings: dict[int, str] = field(default_factory=dict)
-    values: dict[str, float] = field(default_factory=dict)
-    reports: dict[int, bytes] | None = None
-    state: dict[str, Any] = field(default_factory=dict)
-
-    def get(self, name: str) -> str | None:
-        return self.variables.get(name)
-
-    def option(self, name: str) -> str | None:
-        return self.options.get(name)
-
-    def string(self, index: int) -> str | None:
-        return self.strings.get(index)
-
-    def value(self, path: str) -> float | None:
-        return self.values.get(path)
-
-
-class RawReportContext(FakeContext):
-    """A context that also hands out raw report bytes (``ctx.report``)."""
-
-    def report(self, report_id: int) -> bytes | None:
-        return (self.reports or {}).get(report_id)
+#: The shared fake hands out raw reports too (``ctx.report``), when a test gives them.
+RawReportContext = FakeContext
 
 
 def device(vid: int, pid: int, **strings: str) -> DeviceInfo:

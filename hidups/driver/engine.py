@@ -45,6 +45,7 @@ from hidups.errors import (
     TransportError,
     TransportTimeout,
 )
+from hidups.hid2nut.lookups import c_atoi
 from hidups.hid2nut.subdriver import Subdriver
 from hidups.hid2nut.table import Flag, Lookup, Row, format_number
 from hidups.usages import UsageTable
@@ -133,20 +134,6 @@ def _float_option(options: Mapping[str, str], name: str, default: float) -> floa
         return float(text)
     except ValueError as exc:
         raise ConfigError(f"option {name}={text!r} is not a number", option=name) from exc
-
-
-def _int_prefix(text: str) -> int:
-    """C's ``strtol(text, NULL, 10)``: the leading integer, 0 when there is none."""
-    digits = ""
-    for i, ch in enumerate(text.strip()):
-        if ch.isdigit() or (i == 0 and ch in "+-"):
-            digits += ch
-        else:
-            break
-    try:
-        return int(digits)
-    except ValueError:
-        return 0
 
 
 def standard_usages() -> UsageTable | None:
@@ -423,7 +410,7 @@ class Engine:
                          ("ups.delay.start", "ondelay"),
                          ("ups.delay.shutdown", "offdelay")):
             if self.store.get(var) is not None and opt in self.options:
-                self.publish(var, str(_int_prefix(self.options[opt])))
+                self.publish(var, str(c_atoi(self.options[opt])))
 
     def _add_composite_commands(self) -> None:
         off = self.find_row("load.off.delay") is not None

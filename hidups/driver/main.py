@@ -402,7 +402,9 @@ def drive(ups: str, options: object, dump_loops: int | None, debug: int,
             lock.acquire()
         engine.start()
         engine.set_state("init.updateinfo")
-        engine.update(read_interrupt=True)
+        # Only dump mode reads an interrupt transfer itself; a daemon's interrupt thread
+        # starts with the socket, so the first update must not wait on an empty pipe.
+        engine.update(read_interrupt=dump_loops is not None)
         check_ignorelb(engine)
         store.set("driver.parameter.pollfreq", f"{engine.timing.pollfreq:g}")
         store.set("driver.parameter.pollinterval", f"{engine.timing.pollinterval:g}")

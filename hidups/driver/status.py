@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from hidups.device import DeviceInfo
+from hidups.hid2nut.lookups import c_atoi
 
 log = logging.getLogger(__name__)
 
@@ -310,18 +311,15 @@ def alarm_texts(bits: StatusBits) -> list[str]:
     return [text for bit, text in ALARM_TEXTS if bit in bits]
 
 
-def _leading_int(text: str | None) -> int | None:
-    if text is None:
-        return None
-    m = re.match(r"\s*[-+]?\d+", text)
-    return int(m.group()) if m else 0
+def _optional_atoi(text: str | None) -> int | None:
+    return None if text is None else c_atoi(text)
 
 
 def ignorelb_low(get: Callable[[str], str | None]) -> bool:
     """``ignorelb``: low battery by the driver's own thresholds (charge, then runtime)."""
     for value, limit in (("battery.charge", "battery.charge.low"),
                          ("battery.runtime", "battery.runtime.low")):
-        v, lim = _leading_int(get(value)), _leading_int(get(limit))
+        v, lim = _optional_atoi(get(value)), _optional_atoi(get(limit))
         if v is not None and lim is not None and v < lim:
             return True
     return False
