@@ -1,4 +1,4 @@
-"""The transports' short item walk agrees with the full parser on every real descriptor."""
+"""The transports' layout summary says what the parser says, on every real descriptor."""
 
 from __future__ import annotations
 

@@ -43,6 +43,10 @@ NUT_ANSWERS = [
     # no power bit at all: nothing about power; discharging alone means on battery
     ((), None, ""),
     (("dischrg",), None, "OB DISCHRG"),
+    # online cleared by the device (Belkin/Liebert's AC-failure bit gives "!online"):
+    # NUT 2.8.0 says OB; master published no power word there, hiding a power failure
+    (("!online",), None, "OB"),
+    (("online", "!online", "lowbatt"), None, "OB LB"),
     # OL+DISCHRG without options: OL, and DISCHRG still shown
     (("online", "dischrg"), "90", "OL DISCHRG"),
     # depleted hides DISCHRG

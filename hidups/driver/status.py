@@ -7,7 +7,8 @@ layer's last touches apply (``status_commit``: ``ignorelb``, the ``ALARM`` prefi
 
 Which NUT we follow: NUT 2.8.0's words and order (what the differential tests run:
 CHRG unless fully charged, RB only for "replace battery", CAL last), master's OL/OB
-decision (no power word when the device reports no power bit at all), and master's
+decision (no power word when the device reports no power bit at all; OB whenever it
+reports not being online, as 2.8.0), and master's
 opt-in options (``onlinedischarge_calibration``, ``lbrb_log_delay_*``, the warning
 throttle), which change nothing unless set. See docs/differences.md.
 """
@@ -70,6 +71,8 @@ class StatusBits:
 
     def __init__(self) -> None:
         self.bits: set[str] = set()
+        #: every bit some token has set or cleared: what the device reports at all
+        self.reported: set[str] = set()
 
     def apply(self, token: str) -> bool:
         """Apply ``"x"`` (set) or ``"!x"`` (clear). Unknown tokens are ignored (False)."""
@@ -78,6 +81,7 @@ class StatusBits:
         if name not in STATUS_BITS:
             log.debug("status token %r is not a known status bit", token)
             return False
+        self.reported.add(name)
         if not clear and name in EXCLUSIVE_PAIRS:
             self.bits.discard(EXCLUSIVE_PAIRS[name])
         if clear:
@@ -203,7 +207,11 @@ class StatusSynthesizer:
         discharging = "dischrg" in bits
         calibrating = "cal" in bits
         if not online:
-            if "offline" in bits or discharging:
+            # OB when the device says it is off mains (offline, or online cleared, as
+            # Belkin/Liebert's AC-failure bit does) or discharging; no power word only
+            # when nothing ever reported the power state (master's intent, without its
+            # "!online" blind spot, where a real power failure published no OB).
+            if "offline" in bits or discharging or "online" in bits.reported:
                 add("OB")
         elif discharging:
             if opts.onlinedischarge_calibration:

@@ -19,6 +19,7 @@ from hidups.descriptor.model import ReportType
 from hidups.device import DeviceInfo
 from hidups.errors import (
     ConfigError,
+    DescriptorError,
     Disconnected,
     ProtocolError,
     TransportError,
@@ -79,6 +80,7 @@ class Transport(abc.ABC):
         self._sleep = sleep
         self._opened = False
         self._descriptor: bytes | None = None
+        self._uses_report_ids: bool | None = None
 
     # --- state ---------------------------------------------------------------
 
@@ -138,6 +140,20 @@ class Transport(abc.ABC):
             log.debug("%s: report descriptor: %d bytes", self.backend_name, len(data))
             self._descriptor = data
         return self._descriptor
+
+    def _report_ids_used(self) -> bool:
+        """Whether the device's reports carry an ID byte (when not, we prepend a 0).
+
+        A descriptor that cannot be read or parsed counts as using IDs: every UPS does.
+        """
+        if self._uses_report_ids is None:
+            from hidups.capture.layout import walk_layout
+
+            try:
+                self._uses_report_ids = walk_layout(self.report_descriptor()).uses_report_ids
+            except (DescriptorError, ProtocolError):
+                self._uses_report_ids = True
+        return self._uses_report_ids
 
     def get_report(self, report_type: ReportType, report_id: int, length: int) -> bytes:
         """GET_REPORT: the answer with the report-ID byte first, as the device gave it.

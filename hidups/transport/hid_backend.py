@@ -142,7 +142,6 @@ class HidTransport(Transport):
         self.path: bytes = entry.get("path") or b""
         self.interface = parse_hex_option(self.options, "usb_hid_rep_index", 0)
         self._dev: Any = None
-        self._uses_report_ids: bool | None = None
 
     # --- state ----------------------------------------------------------------------
 
@@ -197,14 +196,6 @@ class HidTransport(Transport):
             return self._descriptor
         raise ProtocolError(f"{self.describe()}: hidapi {_hid.version} cannot read the "
                             "report descriptor, and neither sysfs nor pyusb could")
-
-    def _report_ids_used(self) -> bool:
-        if self._uses_report_ids is None:
-            try:
-                self._uses_report_ids = walk_layout(self.report_descriptor()).uses_report_ids
-            except (DescriptorError, ProtocolError):
-                self._uses_report_ids = True
-        return self._uses_report_ids
 
     def _get_report(self, report_type: ReportType, report_id: int, length: int) -> bytes:
         what = f"GET_REPORT {report_type.nut_name} 0x{report_id:02x}"

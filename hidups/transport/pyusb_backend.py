@@ -322,7 +322,6 @@ class PyUsbTransport(Transport):
         super().__init__(info, options, sleep=sleep)
         self.dev = dev
         self.params = params.for_device(info)
-        self._uses_report_ids: bool | None = None
 
     # --- opening -------------------------------------------------------------------
 
@@ -452,14 +451,6 @@ class PyUsbTransport(Transport):
     def peek_report_descriptor(self) -> bytes:
         """Read the descriptor without detaching a kernel driver (for ``hidups list``)."""
         return self._read_report_descriptor()
-
-    def _report_ids_used(self) -> bool:
-        if self._uses_report_ids is None:
-            try:
-                self._uses_report_ids = walk_layout(self.report_descriptor()).uses_report_ids
-            except (DescriptorError, ProtocolError):
-                self._uses_report_ids = True
-        return self._uses_report_ids
 
     def _get_report(self, report_type: ReportType, report_id: int, length: int) -> bytes:
         value = report_type.request_value << 8 | report_id
