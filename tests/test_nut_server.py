@@ -219,6 +219,16 @@ def _noisy_clients(
                 silent.append(s)
                 continue
             if i % 5 == 1:
+                # Stop broadcasts first and wait until the server has taken that in:
+                # closing with unread data would reset the connection, and the server
+                # would then rightly drop the client before reading the line's end.
+                s.sendall(b"NOBROADCAST\nPING\n")
+                reply = b""
+                while b"PONG\n" not in reply:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    reply += chunk
                 s.sendall(b"X" * (1 << 20) + b"\n")
             elif i % 5 == 2:
                 s.sendall(bytes(range(256)) * 64 + b'SET "unterminated\n')
