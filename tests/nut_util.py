@@ -204,6 +204,27 @@ def upsd_running(ups_conf: str, *, maxage: int = 15, keep: bool = False) -> Iter
             shutil.rmtree(upsd.root, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def hidups_under_upsd(capture: Path, extra: str = "") -> Iterator[Upsd]:
+    """upsd serving ``hidups -a ups -F`` on the replayed ``capture`` (ups.conf lines in
+    ``extra`` are added to the section); the driver must exit cleanly on SIGTERM."""
+    import sys
+
+    conf = (f"[ups]\n    driver = hidups\n    port = replay:{capture}\n"
+            f"    pollinterval = 1\n{extra}")
+    with upsd_running(conf) as upsd:
+        with open(upsd.root / "driver.log", "wb") as log:
+            driver = subprocess.Popen([sys.executable, "-m", "hidups", "-a", "ups", "-F"],
+                                      env=upsd.env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            upsd.wait_for_vars("ups")
+            yield upsd
+        finally:
+            driver.terminate()
+            driver.wait(timeout=10)
+            assert driver.returncode == 0, (upsd.root / "driver.log").read_text()
+
+
 # --- NUT's dummy-ups: a real NUT driver socket to compare ours with ---------------------
 
 DUMMY_UPS = "/lib/nut/dummy-ups"

@@ -7,12 +7,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from conftest import PROJECT_CAPTURES, SHARED_CAPTURES, load_shared_capture, require, require_nut
+from nut_util import hidups_under_upsd
 
 CS500_SHARED = SHARED_CAPTURES / "apc-back-ups-cs500-nutddl.json"
 CS500_REPLAY = PROJECT_CAPTURES / "apc-back-ups-cs500.json"
@@ -69,28 +68,6 @@ def test_missing_device_is_an_error(tmp_path: Path) -> None:
     assert "none.json" in result.stderr
 
 
-@contextmanager
-def driver_under_upsd(capture: Path, extra: str = "") -> Iterator[object]:
-    from nut_util import upsd_running
-
-    conf = (f"[ups]\n    driver = hidups\n    port = replay:{capture}\n"
-            f"    pollinterval = 1\n{extra}")
-    with upsd_running(conf) as upsd:
-        log = open(upsd.root / "driver.log", "w")  # noqa: SIM115 - closed below
-        driver = subprocess.Popen([sys.executable, "-m", "hidups", "-a", "ups", "-F"],
-                                  env=upsd.env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            upsd.wait_for_vars("ups")
-            yield upsd
-        finally:
-            driver.terminate()
-            try:
-                driver.wait(timeout=10)
-            finally:
-                log.close()
-            assert driver.returncode == 0, (upsd.root / "driver.log").read_text()
-
-
 def status_timeline(upsd: object, until: float, start: float) -> list[tuple[float, str]]:
     seen: list[tuple[float, str]] = []
     while time.monotonic() - start < until:
@@ -107,7 +84,7 @@ def status_timeline(upsd: object, until: float, start: float) -> list[tuple[floa
 def test_upsd_shows_variables() -> None:
     require_nut()
     require(CS500_REPLAY.exists(), f"{CS500_REPLAY} is missing")
-    with driver_under_upsd(CS500_REPLAY) as upsd:
+    with hidups_under_upsd(CS500_REPLAY) as upsd:
         got = upsd.upsc_vars("ups")  # type: ignore[attr-defined]
         assert_like_nut(got, load_shared_capture(CS500_SHARED)["upsc"])
 
@@ -118,7 +95,7 @@ def test_upsrw_and_upscmd_change_the_replayed_device() -> None:
     require(BK650_REPLAY.exists(), f"{BK650_REPLAY} is missing")
     from nut_util import wait_until
 
-    with driver_under_upsd(BK650_REPLAY) as upsd:
+    with hidups_under_upsd(BK650_REPLAY) as upsd:
         rw = upsd.upsrw  # type: ignore[attr-defined]
         upsc = upsd.upsc  # type: ignore[attr-defined]
         result = rw("ups", "input.transfer.low", "170")
@@ -142,7 +119,7 @@ def test_mains_loss_and_unplug_through_upsd() -> None:
     require_nut()
     require(CS500_EVENTS.exists(), f"{CS500_EVENTS} is missing")
     start = time.monotonic()
-    with driver_under_upsd(CS500_EVENTS) as upsd:
+    with hidups_under_upsd(CS500_EVENTS) as upsd:
         timeline = status_timeline(upsd, 42, start)
     states = [s for _, s in timeline]
     assert states[0] == "OL"
@@ -192,7 +169,7 @@ def test_killpower_goes_through_the_running_driver() -> None:
     require(BK650_REPLAY.exists(), f"{BK650_REPLAY} is missing")
     from nut_util import wait_until
 
-    with driver_under_upsd(BK650_REPLAY) as upsd:
+    with hidups_under_upsd(BK650_REPLAY) as upsd:
         env = upsd.env  # type: ignore[attr-defined]
         result = run_hidups("-a", "ups", "-k", env=env)
         assert result.returncode == 0, result.stderr

@@ -9,38 +9,15 @@ must change the replayed device, seen back through aionut.
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
-import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import pytest
 from conftest import PROJECT_CAPTURES, require, require_nut
+from nut_util import hidups_under_upsd, wait_until
 
 BK650 = PROJECT_CAPTURES / "apc-bk650m2-ch.json"
 T = TypeVar("T")
-
-
-@contextmanager
-def served(capture: Path) -> Iterator[Any]:
-    """upsd with hidups (``-F``) on ``capture`` as UPS ``ups``; yields nut_util's Upsd."""
-    from nut_util import upsd_running
-
-    conf = (f"[ups]\n    driver = hidups\n    port = replay:{capture}\n"
-            "    desc = \"replayed BK650M2\"\n    pollinterval = 1\n")
-    with upsd_running(conf) as upsd:
-        with open(upsd.root / "driver.log", "wb") as log:
-            driver = subprocess.Popen([sys.executable, "-m", "hidups", "-a", "ups", "-F"],
-                                      env=upsd.env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            upsd.wait_for_vars("ups")
-            yield upsd
-        finally:
-            driver.terminate()
-            driver.wait(timeout=10)
 
 
 def with_client(upsd: Any, work: Callable[[Any], Awaitable[T]], admin: bool = False) -> T:
@@ -74,21 +51,12 @@ def aionut_var(upsd: Any, name: str) -> str | None:
     return with_client(upsd, read)
 
 
-def eventually(check: Callable[[], bool], timeout: float = 8.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.25)
-    return check()
-
-
 @pytest.mark.nut
 def test_aionut_lists_what_upsc_shows() -> None:
     require_nut()
     require(BK650.exists(), f"{BK650} is missing")
     pytest.importorskip("aionut")
-    with served(BK650) as upsd:
+    with hidups_under_upsd(BK650, '    desc = "replayed BK650M2"\n') as upsd:
         async def survey(client: Any) -> tuple[dict[str, str], dict[str, str], set[str]]:
             return (await client.list_ups(), await client.list_vars("ups"),
                     await client.list_commands("ups"))
@@ -109,7 +77,7 @@ def test_aionut_command_and_write_change_the_replayed_device() -> None:
     pytest.importorskip("aionut")
     from aionut import NUTCommandError
 
-    with served(BK650) as upsd:
+    with hidups_under_upsd(BK650, '    desc = "replayed BK650M2"\n') as upsd:
         assert aionut_var(upsd, "ups.beeper.status") == "disabled"
 
         async def beeper_on(client: Any) -> str:
@@ -118,7 +86,8 @@ def test_aionut_command_and_write_change_the_replayed_device() -> None:
 
         assert with_client(upsd, beeper_on, admin=True) == "OK"
         # the command writes the device's AudibleAlarmControl; the next walk reads it back
-        assert eventually(lambda: aionut_var(upsd, "ups.beeper.status") == "enabled"), \
+        assert wait_until(lambda: aionut_var(upsd, "ups.beeper.status") == "enabled",
+                          timeout=8.0, step=0.25), \
             upsd.upsc_vars("ups")
 
         async def arm_shutdown(client: Any) -> str:
@@ -126,7 +95,8 @@ def test_aionut_command_and_write_change_the_replayed_device() -> None:
             return reply
 
         assert with_client(upsd, arm_shutdown, admin=True) == "OK"
-        assert eventually(lambda: aionut_var(upsd, "ups.timer.shutdown") == "45")
+        assert wait_until(lambda: aionut_var(upsd, "ups.timer.shutdown") == "45",
+                          timeout=8.0, step=0.25)
 
         async def unknown(client: Any) -> str:
             reply: str = await client.run_command("ups", "no.such.command")

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from hidups.capture.format import parse_hex
 from hidups.capture.model import Capture, ReportKind, ReportRecord, UsbLayout
 from hidups.descriptor.model import ReportType
 from hidups.device import DeviceInfo
@@ -116,11 +117,7 @@ def assign_string_indices(strings_by_role: dict[str, str | None],
 def _hex(value: Any, source: str, key: str) -> bytes:
     if not isinstance(value, str):
         raise CaptureError(f"{key}: expected a hex string", source=source, option=key)
-    try:
-        return bytes.fromhex("".join(value.split()))
-    except ValueError:
-        raise CaptureError(f"{key}: not hex byte pairs: {value[:40]!r}", source=source,
-                           option=key) from None
+    return parse_hex(value, source=source, where=key)
 
 
 def _hex_id(value: Any, source: str, key: str) -> int:
