@@ -21,9 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hidups.driver.engine import Engine, Transport  # noqa: E402
-from hidups.driver.main import select_subdriver  # noqa: E402
-from hidups.driver.walk import WalkMode  # noqa: E402
+from hidups.driver.core import Driver  # noqa: E402
+from hidups.driver.protocol import WalkMode  # noqa: E402
+from hidups.hid.link import HidTransport as Transport  # noqa: E402
+from hidups.hid.protocol import HidProtocol, default_selector  # noqa: E402
 from hidups.nut.dstate import DState  # noqa: E402
 from hidups.transport import open_transport  # noqa: E402
 
@@ -63,11 +64,14 @@ def timed(fn: Callable[[], object]) -> float:
 def bench(capture: Path, repeat: int) -> dict[str, float]:
     counts = [0]
     clock = Clock()
-    engine = Engine({"port": f"replay:{capture}", "pollonly": ""}, DState(),
-                    counting(open_transport, counts), select_subdriver, clock=clock)
+    protocol = HidProtocol(counting(open_transport, counts), default_selector, clock=clock)
+    engine = Driver({"port": f"replay:{capture}", "pollonly": ""}, DState(), protocol,
+                    clock=clock)
     startup = timed(engine.start)
     init_transfers = counts[0]
-    init_rows = sum(1 for b in engine.active if not b.row.flags & 0x40)
+    assert engine.session is not None
+    session = engine.session
+    init_rows = sum(1 for b in session.active if not b.row.flags & 0x40)
     quick, full, quick_tx, full_tx = [], [], [], []
     for _ in range(repeat):
         clock.now += 2
@@ -78,7 +82,7 @@ def bench(capture: Path, repeat: int) -> dict[str, float]:
         counts[0] = 0
         full.append(timed(engine.update))
         full_tx.append(counts[0])
-    assert engine.counters.walks[WalkMode.QUICK.value] == repeat
+    assert session.counters.walks[WalkMode.QUICK.value] == repeat
     q, f = statistics.median(quick), statistics.median(full)
     # 15 updates per 30 s: 14 QUICK + 1 FULL
     cpu = (14 * q + f) / 30.0

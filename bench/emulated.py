@@ -63,9 +63,10 @@ def rss_kib() -> int:
 
 def worker(vendorid: str, walks: int, repeat: int) -> dict[str, Any]:
     """Drive the engine through pyusb on the emulator; mark each walk in UPSEMU_LOG."""
-    from hidups.driver.engine import Engine
-    from hidups.driver.main import select_subdriver
-    from hidups.driver.walk import WalkMode, rows_for
+    from hidups.driver.core import Driver
+    from hidups.driver.protocol import WalkMode
+    from hidups.hid.protocol import HidProtocol
+    from hidups.hid.walk import rows_for
     from hidups.nut.dstate import DState
     from hidups.transport import open_transport
 
@@ -77,13 +78,16 @@ def worker(vendorid: str, walks: int, repeat: int) -> dict[str, Any]:
                 log.write(f"t={time.time():.6f} pid={os.getpid()} op=mark what={label}\n")
 
     now = [0.0]
-    engine = Engine({"port": "auto", "vendorid": vendorid}, DState(), open_transport,
-                    select_subdriver, clock=lambda: now[0])
+    protocol = HidProtocol(open_transport, clock=lambda: now[0])
+    engine = Driver({"port": "auto", "vendorid": vendorid}, DState(), protocol,
+                    clock=lambda: now[0])
     engine.start()
+    assert engine.session is not None
+    session = engine.session
     mark("init")
 
     def needed(mode: WalkMode) -> int:
-        rows = rows_for(mode, engine.active, use_interrupts=engine.use_interrupts,
+        rows = rows_for(mode, session.active, use_interrupts=engine.settings.use_interrupts,
                         data_changed=False)
         return len({(b.field.report_type, b.field.report_id) for b in rows})
 
@@ -107,8 +111,8 @@ def worker(vendorid: str, walks: int, repeat: int) -> dict[str, Any]:
             "cpu_full_ms": statistics.median(cpu["full"]) * 1e3,
             "cpu_mean_ms": spent / walks * 1e3, "walks": walks,
             "rss_before_kib": rss_before, "rss_after_kib": rss_kib(),
-            "quick_walks": engine.counters.walks[WalkMode.QUICK.value],
-            "full_walks": engine.counters.walks[WalkMode.FULL.value]}
+            "quick_walks": session.counters.walks[WalkMode.QUICK.value],
+            "full_walks": session.counters.walks[WalkMode.FULL.value]}
 
 
 # --- the emulator's transfer log --------------------------------------------------------

@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, (_, help_text) in SUBCOMMANDS.items():
             print(f"  {name:<15} {help_text}")
         return 0
-    driver = importlib.import_module("hidups.driver.main")
+    driver = importlib.import_module("hidups.app.main")
     status: int = driver.main(args)
     return status
 

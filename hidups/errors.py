@@ -8,6 +8,8 @@ went wrong and where: a byte offset, an option name, a file and line.
 
 from __future__ import annotations
 
+import enum
+
 
 class HidupsError(Exception):
     """Base of every error hidups raises on purpose."""
@@ -103,18 +105,35 @@ class ProtocolError(TransportError):
 # --- driver ----------------------------------------------------------------------
 
 
-class CommandError(HidupsError):
-    """An instant command or a variable write could not be carried out.
+class CommandStatus(enum.IntEnum):
+    """NUT's status codes for INSTCMD and SET (``STAT_INSTCMD_*`` / ``STAT_SET_*``).
 
-    ``status`` is NUT's TRACKING code: 1 unknown, 2 invalid argument, 3 failed,
-    4 conversion failed.
+    One home for them: the socket server answers with them, the command path returns
+    them, and :class:`CommandError` carries one.
     """
 
+    HANDLED = 0
     UNKNOWN = 1
     INVALID = 2
     FAILED = 3
     CONVERSION_FAILED = 4
 
-    def __init__(self, status: int, message: str) -> None:
+
+class CommandError(HidupsError):
+    """An instant command or a variable write was refused or could not be carried out.
+
+    ``status`` is NUT's code for the answer (never ``HANDLED``). Refusals are raised
+    before anything is sent to the device, so a refused command leaves it untouched.
+    """
+
+    def __init__(self, status: CommandStatus, message: str) -> None:
         self.status = status
         super().__init__(message)
+
+
+class DeviceGone(Disconnected):
+    """The device went away in the middle of a walk or a write; the driver reconnects."""
+
+
+class GiveUp(HidupsError):
+    """``reconnect_max_tries`` is used up: the driver exits, as NUT's does."""

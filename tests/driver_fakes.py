@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import json
 import queue
+import time
 from collections import Counter
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from hidups.descriptor.model import ReportType
 from hidups.device import DeviceInfo
+from hidups.driver.core import Driver
 from hidups.errors import DeviceNotFound, Disconnected, ProtocolError
+from hidups.hid.protocol import HidProtocol, Opener, Selector
+from hidups.hid.session import HidSession
 
 CAPTURES = Path(__file__).resolve().parents[1].parent / "shared" / "captures"
 
@@ -170,3 +175,21 @@ class MemoryStore:
 
     def names(self) -> list[str]:
         return sorted(self.values, key=str.lower)
+
+
+HidDriver = Driver[HidSession]
+
+
+def hid_driver(options: Mapping[str, str], store: Any, opener: Opener, selector: Selector, *,
+               clock: Callable[[], float] = time.monotonic,
+               sleep: Callable[[float], None] = time.sleep, upsname: str = "ups",
+               **kw: Any) -> HidDriver:
+    """The driver core with the HID protocol over a fake opener and subdriver selector."""
+    protocol = HidProtocol(opener, selector, upsname=upsname, clock=clock)
+    return Driver(options, store, protocol, upsname=upsname, clock=clock, sleep=sleep, **kw)
+
+
+def live(driver: HidDriver) -> HidSession:
+    """The driver's current HID session (the test expects one)."""
+    assert driver.session is not None
+    return driver.session

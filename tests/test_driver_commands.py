@@ -3,7 +3,7 @@ decimal values, range refusal before sending, read-back, NUT's status codes."""
 
 from __future__ import annotations
 
-from driver_fakes import CaptureDevice, MemoryStore, Plug, load_capture
+from driver_fakes import CaptureDevice, HidDriver, MemoryStore, Plug, hid_driver, live, load_capture
 from hidups.subdrivers.apc import SUBDRIVER as APC
 from hidups.subdrivers.cps import SUBDRIVER as CPS
 
@@ -15,7 +15,6 @@ from hidups.driver.commands import (
     INVALID,
     UNKNOWN,
 )
-from hidups.driver.engine import Engine
 from hidups.hid2nut.subdriver import Subdriver
 
 BK650 = "apc-bk650m2-ch-nutddl.json"
@@ -33,7 +32,7 @@ class Timeline:
 
 
 def started(capture: str, sub: Subdriver, options: dict[str, str] | None = None
-            ) -> tuple[Engine, CaptureDevice, MemoryStore, Timeline]:
+            ) -> tuple[HidDriver, CaptureDevice, MemoryStore, Timeline]:
     timeline = Timeline()
     dev = CaptureDevice(load_capture(capture))
     original = dev.set_report
@@ -44,14 +43,14 @@ def started(capture: str, sub: Subdriver, options: dict[str, str] | None = None
 
     dev.set_report = recording_set  # type: ignore[method-assign]
     store = MemoryStore()
-    engine = Engine(options or {}, store, Plug(dev), lambda d, o, r: sub, sleep=timeline.sleep)
+    engine = hid_driver(options or {}, store, Plug(dev), lambda d, o, r: sub, sleep=timeline.sleep)
     engine.start()
     engine.update()
     return engine, dev, store, timeline
 
 
-def written_logical(engine: Engine, dev: CaptureDevice, name: str) -> int:
-    binding = engine.find_row(name)
+def written_logical(engine: HidDriver, dev: CaptureDevice, name: str) -> int:
+    binding = live(engine).find_row(name)
     assert binding is not None
     _report_id, data = [s for s in dev.sets if s[0] == binding.field.report_id][-1]
     return codec.read_logical(binding.field, data)
@@ -59,8 +58,8 @@ def written_logical(engine: Engine, dev: CaptureDevice, name: str) -> int:
 
 def test_shutdown_return_arms_start_timer_first_then_waits_125ms() -> None:
     engine, dev, store, timeline = started(CP1500, CPS)
-    on = engine.find_row("load.on.delay")
-    off = engine.find_row("load.off.delay")
+    on = live(engine).find_row("load.on.delay")
+    off = live(engine).find_row("load.off.delay")
     assert on is not None and off is not None
     assert engine.commands.instcmd("shutdown.return", None) == HANDLED
     assert timeline.events == [("set", on.field.report_id), ("sleep", COMPOSE_PAUSE),
@@ -76,7 +75,7 @@ def test_shutdown_return_arms_start_timer_first_then_waits_125ms() -> None:
 def test_shutdown_stayoff_writes_minus_one_to_start_timer() -> None:
     engine, dev, _, timeline = started(CP1500, CPS)
     assert engine.commands.instcmd("shutdown.stayoff", None) == HANDLED
-    on = engine.find_row("load.on.delay")
+    on = live(engine).find_row("load.on.delay")
     assert on is not None
     assert timeline.events[0] == ("set", on.field.report_id)
     # NUT's arithmetic on CPS's fixed range (-60..1966020 over -1..32767):
@@ -87,7 +86,7 @@ def test_shutdown_stayoff_writes_minus_one_to_start_timer() -> None:
 def test_load_off_is_load_off_delay_zero() -> None:
     engine, dev, _, _ = started(CP1500, CPS)
     assert engine.commands.instcmd("load.off", None) == HANDLED
-    off = engine.find_row("load.off.delay")
+    off = live(engine).find_row("load.off.delay")
     assert off is not None
     assert codec.to_physical(off.field, written_logical(engine, dev, "load.off.delay")) == 0
 
@@ -148,7 +147,7 @@ def test_default_shutdown_order_without_start_timer() -> None:
     (next in NUT's order) does."""
     engine, dev, _, _ = started(BK650, APC)
     assert engine.commands.shutdown()
-    reboot = engine.find_row("shutdown.reboot")
+    reboot = live(engine).find_row("shutdown.reboot")
     assert reboot is not None
     assert [s[0] for s in dev.sets] == [reboot.field.report_id]
 
@@ -156,7 +155,7 @@ def test_default_shutdown_order_without_start_timer() -> None:
 def test_sdcommands_replace_the_default_list() -> None:
     engine, dev, _, _ = started(BK650, APC, {"sdcommands": "load.off.delay"})
     assert engine.commands.instcmd("shutdown.default", None) == HANDLED
-    off = engine.find_row("load.off.delay")
+    off = live(engine).find_row("load.off.delay")
     assert off is not None and [s[0] for s in dev.sets] == [off.field.report_id]
     assert written_logical(engine, dev, "load.off.delay") == 20  # the row's default
 

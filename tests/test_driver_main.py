@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from conftest import PROJECT_CAPTURES, ROOT, require
 
-from hidups.driver import main as driver_main
+from hidups.app import main as driver_main
 
 CS500_REPLAY = PROJECT_CAPTURES / "apc-back-ups-cs500.json"
 

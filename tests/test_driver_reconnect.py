@@ -10,10 +10,10 @@ import threading
 import time
 
 import pytest
-from driver_fakes import CaptureDevice, MemoryStore, Plug, load_capture
+from driver_fakes import CaptureDevice, HidDriver, MemoryStore, Plug, hid_driver, live, load_capture
 from hidups.subdrivers.apc import SUBDRIVER as APC
 
-from hidups.driver.engine import Engine, GiveUp
+from hidups.errors import GiveUp
 
 BK650 = "apc-bk650m2-ch-nutddl.json"
 
@@ -27,12 +27,12 @@ class Clock:
 
 
 def started(options: dict[str, str] | None = None
-            ) -> tuple[Engine, Plug, MemoryStore, Clock]:
+            ) -> tuple[HidDriver, Plug, MemoryStore, Clock]:
     clock = Clock()
     dev = CaptureDevice(load_capture(BK650), serial="9B1234")
     plug = Plug(dev)
     store = MemoryStore()
-    engine = Engine(options or {"pollonly": ""}, store, plug, lambda d, o, r: APC,
+    engine = hid_driver(options or {"pollonly": ""}, store, plug, lambda d, o, r: APC,
                     clock=clock, sleep=lambda s: None)
     engine.start()
     engine.update()
@@ -129,22 +129,22 @@ def wait_for(predicate: object, timeout: float = 3.0) -> bool:
     return False
 
 
-def status_reports(engine: Engine, ac_present: int) -> list[bytes]:
+def status_reports(engine: HidDriver, ac_present: int) -> list[bytes]:
     """Input reports carrying the power bits, built from the descriptor."""
     from hidups import codec
     from hidups.descriptor.model import ReportType
 
-    assert engine.desc is not None
+    assert live(engine).desc is not None
     values = {"ACPresent": ac_present, "Discharging": 1 - ac_present, "Charging": 0,
               "BatteryPresent": 1}
-    ids = sorted({f.report_id for f in engine.desc.fields if f.report_type is ReportType.INPUT
-                  and engine.usages.name(f.path[-1]) in values})
+    ids = sorted({f.report_id for f in live(engine).desc.fields if f.report_type is ReportType.INPUT
+                  and live(engine).usages.name(f.path[-1]) in values})
     reports = []
     for rid in ids:
-        buf = bytearray(engine.desc.buffer_length(ReportType.INPUT, rid))
+        buf = bytearray(live(engine).desc.buffer_length(ReportType.INPUT, rid))
         buf[0] = rid
-        for f in engine.desc.fields_of(ReportType.INPUT, rid):
-            codec.write_logical(f, buf, values.get(engine.usages.name(f.path[-1]) or "", 0))
+        for f in live(engine).desc.fields_of(ReportType.INPUT, rid):
+            codec.write_logical(f, buf, values.get(live(engine).usages.name(f.path[-1]) or "", 0))
         reports.append(bytes(buf))
     return reports
 
@@ -154,7 +154,7 @@ def test_interrupt_changes_status_at_once() -> None:
     dev = CaptureDevice(load_capture(BK650))
     store = MemoryStore()
     seen: list[str] = []
-    engine = Engine({}, store, Plug(dev), lambda d, o, r: APC, clock=clock)
+    engine = hid_driver({}, store, Plug(dev), lambda d, o, r: APC, clock=clock)
     engine.start()
     engine.update()
     assert store.get("ups.status") == "OL DISCHRG"
@@ -168,7 +168,8 @@ def test_interrupt_changes_status_at_once() -> None:
         original_set(name, value)
 
     store.set = watching_set  # type: ignore[method-assign]
-    engine.start_interrupts()
+    session = live(engine)
+    engine.start_events()
     try:
         mains_lost = status_reports(engine, 0)
         for report in mains_lost:
@@ -179,8 +180,8 @@ def test_interrupt_changes_status_at_once() -> None:
             dev.interrupts.put(report)
         assert wait_for(lambda: store.get("ups.status") == "OL")
     finally:
-        engine.stop_interrupts()
-    assert engine.counters.interrupts == len(mains_lost) + len(mains_back)
+        engine.close()
+    assert session.counters.interrupts == len(mains_lost) + len(mains_back)
     assert seen[-1] == "OL"
 
 
@@ -189,16 +190,16 @@ def test_interrupt_pipe_loss_goes_stale_without_a_poll() -> None:
     dev = CaptureDevice(load_capture(BK650))
     plug = Plug(dev)
     store = MemoryStore()
-    engine = Engine({}, store, plug, lambda d, o, r: APC, clock=clock)
+    engine = hid_driver({}, store, plug, lambda d, o, r: APC, clock=clock)
     engine.start()
     engine.update()
-    engine.start_interrupts()
+    engine.start_events()
     try:
         plug.unplug()
         assert wait_for(lambda: store.stale)
         assert engine.wake.is_set()  # the main loop is woken to reconnect
     finally:
-        engine.stop_interrupts()
+        engine.close()
 
 
 def test_interruptonly_never_polls() -> None:
@@ -206,13 +207,13 @@ def test_interruptonly_never_polls() -> None:
     clock = Clock()
     dev = CaptureDevice(load_capture(BK650))
     store = MemoryStore()
-    engine = Engine({"interruptonly": ""}, store, Plug(dev), lambda d, o, r: APC, clock=clock)
+    engine = hid_driver({"interruptonly": ""}, store, Plug(dev), lambda d, o, r: APC, clock=clock)
     engine.start()
     engine.update()
     assert sum(dev.gets.values()) == 0
     assert not store.stale  # silence is not a lost device here
     for report in status_reports(engine, 0):
-        engine.handle_interrupt(report)
+        engine.handle_event(report)
     assert store.get("ups.status") == "OB DISCHRG"
     clock.now += 2
     engine.update()
@@ -246,7 +247,7 @@ def test_interrupt_pipe_silence_tolerance_forces_a_reconnect() -> None:
     engine.update()  # silent loop 2: reopened in this very update, never stale
     assert len(plug.opens) == opens + 1
     assert "DATASTALE" not in store.events
-    engine.handle_interrupt(status_reports(engine, 1)[0])
+    engine.handle_event(status_reports(engine, 1)[0])
     for _ in range(2):
         clock.now += 2
         engine.update()  # the interrupt reset the count: loops 0 and 1
@@ -263,7 +264,7 @@ def test_serialless_unit_is_looked_for_on_its_port_first() -> None:
     dev = CaptureDevice(load_capture(BK650), serial="")
     dev.info = replace(dev.info, port_path="1-4.2")
     plug = Plug(dev)
-    engine = Engine({"pollonly": ""}, MemoryStore(), plug, lambda d, o, r: APC,
+    engine = hid_driver({"pollonly": ""}, MemoryStore(), plug, lambda d, o, r: APC,
                     clock=clock, sleep=lambda s: None)
     engine.start()
     plug.unplug()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from driver_fakes import CaptureDevice, MemoryStore, Plug, load_capture
+from driver_fakes import CaptureDevice, HidDriver, MemoryStore, Plug, hid_driver, live, load_capture
 from hidups.subdrivers.apc import SUBDRIVER as APC
 from hidups.subdrivers.mge import SUBDRIVER as MGE
 from hidups.subdrivers.powercom import SUBDRIVER as POWERCOM
@@ -16,8 +16,7 @@ from hidups.subdrivers.tripplite import SUBDRIVER as TRIPPLITE
 
 from hidups.device import DeviceInfo
 from hidups.driver.commands import HANDLED
-from hidups.driver.engine import Engine
-from hidups.driver.main import select_subdriver
+from hidups.hid.protocol import default_selector as select_subdriver
 from hidups.hid2nut.subdriver import Claim, Subdriver
 from hidups.hid2nut.table import BOOL, QUICK, RW, STRING, Context, Convert, Row
 
@@ -29,12 +28,13 @@ UNKNOWN_PDC = "unknown-5131-2007-nut3227.json"
 
 
 def engine_on(capture: str | CaptureDevice, sub: Subdriver | None = None,
-              options: dict[str, str] | None = None) -> tuple[Engine, CaptureDevice, MemoryStore]:
+              options: dict[str, str] | None = None
+              ) -> tuple[HidDriver, CaptureDevice, MemoryStore]:
     """An engine on a capture; without ``sub`` the real registry picks the subdriver."""
     dev = capture if isinstance(capture, CaptureDevice) else CaptureDevice(load_capture(capture))
     store = MemoryStore()
     selector = select_subdriver if sub is None else (lambda d, o, r: sub)
-    engine = Engine(options or {}, store, Plug(dev), selector)  # type: ignore[arg-type]
+    engine = hid_driver(options or {}, store, Plug(dev), selector)  # type: ignore[arg-type]
     return engine, dev, store
 
 
@@ -59,7 +59,7 @@ def test_apc_with_an_unknown_product_id_falls_back_to_generic() -> None:
     engine, _, store = engine_on(with_product(CS500, 0x7777))
     engine.start()
     engine.update()
-    assert engine.subdriver is not None and engine.subdriver.name == "Generic HID"
+    assert live(engine).subdriver is not None and live(engine).subdriver.name == "Generic HID"
     # The standard paths still give NUT's values for this unit.
     nut = load_capture(CS500)["upsc"]
     assert store.get("battery.charge") == nut["battery.charge"]
@@ -102,7 +102,7 @@ def test_conversion_requests_are_carried_out_after_the_walk() -> None:
     # the write went to the device through the command path (SET_REPORT, read back)
     assert dev.sets, "setvar request was not written"
     assert store.get("battery.charge.low") == "15"
-    assert "setvar" not in engine.ctx.state  # type: ignore[union-attr]
+    assert "setvar" not in live(engine).ctx.state  # type: ignore[union-attr]
 
 
 def test_apc_firmware_from_the_model_hook_is_published_as_nut_does() -> None:
@@ -126,15 +126,15 @@ def test_status_bits_so_far_are_visible_to_later_rows() -> None:
     # the capture is on mains: the ACPresent row earlier in APC's table set "online"
     assert "online" in SEEN_BITS[-1]
     assert "OL" in (store.get("ups.status") or "").split()
-    assert SEEN_BITS[-1] == engine.bits.bits
+    assert SEEN_BITS[-1] == live(engine).bits.bits
 
 
 def test_mge_converter_row_sees_the_status_bits() -> None:
     engine, _, store = engine_on(EATON, MGE)
     engine.start()
     engine.update()
-    bits = engine.ctx.state.get("status_bits")  # type: ignore[union-attr]
-    assert bits == engine.bits.bits
+    bits = live(engine).ctx.state.get("status_bits")  # type: ignore[union-attr]
+    assert bits == live(engine).bits.bits
     # the converter row said "online" (the output is on: no "off" bit)
     assert "off" not in bits and "online" in bits
     assert (store.get("ups.status") or "").split()[0] == "OL"
@@ -169,7 +169,7 @@ def test_tripplite_1330_never_asks_for_report_0x54() -> None:
     engine.update()
     engine.data_changed = True
     engine.update()
-    assert engine.subdriver is not None and engine.subdriver.name == TRIPPLITE.name
+    assert live(engine).subdriver is not None and live(engine).subdriver.name == TRIPPLITE.name
     assert 0x54 not in dev.gets
     assert sum(dev.gets.values()) > 0
 
@@ -191,7 +191,7 @@ def test_skip_report_comes_from_the_claim_tweak() -> None:
     engine.update()
     assert not {0x54, 0x22} & set(dev.gets)
     # a conversion asking for the whole report is refused as well
-    assert engine.ctx is not None and engine.ctx.report(0x54) is None
+    assert live(engine).ctx is not None and live(engine).ctx.report(0x54) is None
     assert 0x54 not in dev.gets
 
 
@@ -206,8 +206,8 @@ def test_powercom_battery_voltage_comes_from_the_text_report() -> None:
     # battery voltage is its sixth field, 26.6 V.
     assert "26.6" in load_capture(POWERCOM_CAPTURE)["notes"]
     assert store.get("battery.voltage") == "26.6"
-    assert engine.ctx is not None
-    report = engine.ctx.report(0xA4)
+    assert live(engine).ctx is not None
+    report = live(engine).ctx.report(0xA4)
     assert report is not None and report[0] == 0xA4
 
 
@@ -218,7 +218,7 @@ def test_command_without_default_value_uses_its_conversion() -> None:
     assert engine.commands.instcmd("shutdown.return", None) == HANDLED
     assert len(dev.sets) == before + 1
     # what was written decodes back to the configured delay (ups.delay.shutdown)
-    binding = engine.find_row("shutdown.return")
+    binding = live(engine).find_row("shutdown.return")
     assert binding is not None and binding.row.lookup is not None
     from hidups import codec
 

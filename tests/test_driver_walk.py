@@ -4,14 +4,13 @@ row de-duplication, and the values NUT printed for the same device (capture's up
 from __future__ import annotations
 
 import pytest
-from driver_fakes import CaptureDevice, MemoryStore, Plug, load_capture
+from driver_fakes import CaptureDevice, HidDriver, MemoryStore, Plug, hid_driver, live, load_capture
 from hidups.subdrivers.apc import SUBDRIVER as APC
 from hidups.subdrivers.mge import SUBDRIVER as MGE
 
 from hidups.descriptor import paths
 from hidups.descriptor.model import ReportDescriptor, ReportType
-from hidups.driver.engine import Engine
-from hidups.driver.walk import WalkMode
+from hidups.driver.protocol import WalkMode
 from hidups.hid2nut.subdriver import Subdriver
 from hidups.hid2nut.table import Flag
 from hidups.usages import STANDARD
@@ -23,10 +22,10 @@ CS500_STRINGS = {1: "Back-UPS 500 FW: 6.5.I USB FW: c1", 2: "REDACTED", 4: "PbAc
 
 def make_engine(capture: str, sub: Subdriver = APC, options: dict[str, str] | None = None,
                 strings: dict[int, str] | None = None,
-                **kw: object) -> tuple[Engine, CaptureDevice, MemoryStore]:
+                **kw: object) -> tuple[HidDriver, CaptureDevice, MemoryStore]:
     dev = CaptureDevice(load_capture(capture), strings=strings)
     store = MemoryStore()
-    engine = Engine(options or {}, store, Plug(dev), lambda d, o, r: sub, **kw)  # type: ignore[arg-type]
+    engine = hid_driver(options or {}, store, Plug(dev), lambda d, o, r: sub, **kw)  # type: ignore[arg-type]
     return engine, dev, store
 
 
@@ -60,13 +59,13 @@ def test_quick_walk_reads_only_quick_reports_once(capture: str) -> None:
     engine.start()
     dev.gets.clear()
     engine.update()  # first update after INIT is a QUICK one, as in NUT
-    assert engine.counters.walks["quick"] == 1
+    assert live(engine).counters.walks["quick"] == 1
     assert set(dev.gets.values()) == {1}
-    quick = {b.field.report_id for b in engine.active if b.row.flags & Flag.QUICK}
+    quick = {b.field.report_id for b in live(engine).active if b.row.flags & Flag.QUICK}
     assert set(dev.gets) == quick
     assert quick <= resolved_reports(capture, APC, Flag.QUICK)
     # battery.charge (RemainingCapacity) is not a QUICK row in APC's table
-    charge = engine.find_row("battery.charge")
+    charge = live(engine).find_row("battery.charge")
     assert charge is not None and charge.field.report_id not in dev.gets
 
 
@@ -77,11 +76,11 @@ def test_full_walk_skips_static_and_semi_static_with_interrupts() -> None:
     dev.gets.clear()
     clock[0] = 31.0  # past pollfreq (30 s): FULL
     engine.update()
-    assert engine.counters.walks["full"] == 1
+    assert live(engine).counters.walks["full"] == 1
     assert set(dev.gets.values()) == {1}
-    semi = [b for b in engine.active if b.row.flags & Flag.SEMI_STATIC]
+    semi = [b for b in live(engine).active if b.row.flags & Flag.SEMI_STATIC]
     assert semi, "APC's table has SEMI_STATIC rows on this device"
-    full_reports = {b.field.report_id for b in engine.active
+    full_reports = {b.field.report_id for b in live(engine).active
                     if not b.row.flags & (Flag.ABSENT | Flag.CMD | Flag.SEMI_STATIC
                                           | Flag.STATIC)}
     assert set(dev.gets) == full_reports
@@ -101,7 +100,7 @@ def test_pollonly_full_walk_rereads_semi_static() -> None:
     dev.gets.clear()
     clock[0] = 31.0
     engine.update()
-    semi = {b.field.report_id for b in engine.active if b.row.flags & Flag.SEMI_STATIC}
+    semi = {b.field.report_id for b in live(engine).active if b.row.flags & Flag.SEMI_STATIC}
     assert semi <= set(dev.gets)
 
 
@@ -132,30 +131,31 @@ def test_status_of_bk650_matches_nut() -> None:
 def test_first_row_with_a_value_wins() -> None:
     engine, _, _store = make_engine(BK650)
     engine.start()
-    runtime = [b for b in engine.active if b.row.name == "battery.runtime"]
+    runtime = [b for b in live(engine).active if b.row.name == "battery.runtime"]
     assert len(runtime) == 1
+    session = live(engine)
     first = next(r for r in APC.hid2nut if r.name == "battery.runtime"
                  and r.path is not None
-                 and paths.find_field(engine.desc, paths.parse_path(r.path, engine.usages),  # type: ignore[arg-type]
+                 and paths.find_field(session.desc,
+                                      paths.parse_path(r.path, session.usages),  # type: ignore[arg-type]
                                       ReportType.FEATURE) is not None)
     assert runtime[0].row is first
 
 
 def test_default_no_longer_blocks_device_value() -> None:
-    engine, _, store = make_engine(BK650)
-    engine.defaults = {"battery.charge": "42", "ups.location": "rack 3"}
+    engine, _, store = make_engine(
+        BK650, defaults={"battery.charge": "42", "ups.location": "rack 3"})
     engine.start()
     assert store.get("battery.charge") == load_capture(BK650)["upsc"]["battery.charge"]
     assert store.get("ups.location") == "rack 3"  # the device has nothing for it
 
 
 def test_override_wins_over_the_device() -> None:
-    engine, _, store = make_engine(BK650)
-    engine.overrides = {"battery.charge": "42"}
+    engine, _, store = make_engine(BK650, overrides={"battery.charge": "42"})
     engine.start()
     engine.update()
     assert store.get("battery.charge") == "42"
-    assert engine.find_row("battery.charge") is None
+    assert live(engine).find_row("battery.charge") is None
 
 
 def test_absent_rows_and_commands() -> None:
@@ -186,7 +186,7 @@ def test_mge_table_on_eaton_capture_runs() -> None:
 def test_walk_mode_counts() -> None:
     engine, _, _ = make_engine(CS500)
     engine.start()
-    assert engine.counters.walks[WalkMode.INIT.value] == 1
+    assert live(engine).counters.walks[WalkMode.INIT.value] == 1
 
 
 def test_enum_rows_publish_their_values() -> None:
@@ -195,7 +195,7 @@ def test_enum_rows_publish_their_values() -> None:
 
     engine, _, store = make_engine("cyberpower-cp1500pfclcd-nut2642.json", CPS)
     engine.start()
-    row = engine.find_row("input.sensitivity")
+    row = live(engine).find_row("input.sensitivity")
     assert row is not None and row.row.lookup is not None
     assert store.enums["input.sensitivity"] == row.row.lookup.enum_values() != []
     assert store.flags["input.sensitivity"] == ("RW", "STRING")

@@ -22,8 +22,8 @@ from conftest import SHARED_CAPTURES, require, require_shared, shared_capture_fi
 from hidups.capture import Capture, load_capture
 from hidups.descriptor.model import ReportDescriptor, ReportType
 from hidups.descriptor.paths import find_field, parse_path
-from hidups.driver.walk import bind_rows
 from hidups.errors import DeviceNotFound
+from hidups.hid.walk import bind_rows
 from hidups.hid2nut import generate, registry
 from hidups.hid2nut.subdriver import Subdriver
 from hidups.hid2nut.table import ALARM, BOOL, CMD

@@ -9,18 +9,21 @@ benchmark can check that.
 
 from __future__ import annotations
 
-import enum
 import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from hidups import codec
+from hidups.descriptor import paths
 from hidups.descriptor.model import Field, ReportDescriptor, ReportType
+from hidups.driver.protocol import WalkMode
 from hidups.errors import (
     AccessDenied,
     ConfigError,
     DeviceBusy,
+    DeviceGone,
     DeviceNotFound,
     Disconnected,
     ProtocolError,
@@ -63,16 +66,6 @@ def skipped_reports(options: Mapping[str, str]) -> frozenset[int]:
 #: Bytes asked for with the ``maxreport`` option (APC Back-UPS firmware that answers
 #: with more than the descriptor says): a full-speed control transfer's worth.
 MAX_REPORT_LENGTH = 64
-
-
-class DeviceGone(Exception):
-    """The device went away during a walk; the engine reconnects."""
-
-
-class WalkMode(enum.Enum):
-    INIT = "init"
-    QUICK = "quick"
-    FULL = "full"
 
 
 @dataclass(slots=True)
@@ -189,8 +182,6 @@ class ReportCache:
 
 def read_field(cache: ReportCache, fld: Field) -> float | None:
     """A field's physical value from its report (fetched once per walk), or ``None``."""
-    from hidups import codec
-
     data = cache.fetch(fld.report_type, fld.report_id)
     if data is None:
         return None
@@ -206,8 +197,6 @@ def resolve_path(
     desc: ReportDescriptor, usages: UsageTable, path: str, report_type: ReportType
 ) -> Field | None:
     """The field a row's path names, as NUT's ``FindObject_with_Path`` finds it."""
-    from hidups.descriptor import paths
-
     try:
         nodes = paths.parse_path(path, usages)
     except (ValueError, KeyError) as exc:

@@ -1,0 +1,1 @@
+"""The NUT-style driver process: command line, daemon, socket, signals, reload."""
