@@ -4,6 +4,7 @@ notifications, SIGTERM clean-up and ``-x explore``; on replayed captures."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -17,6 +18,7 @@ import pytest
 from conftest import PROJECT_CAPTURES, ROOT, require
 
 from hidups.app import main as driver_main
+from hidups.app.process import debug_setter
 
 CS500_REPLAY = PROJECT_CAPTURES / "apc-back-ups-cs500.json"
 
@@ -198,3 +200,19 @@ def test_sighup_rereads_ups_conf_and_sigterm_cleans_up(tmp_path: Path) -> None:
     assert "productid changed" in text, text
     assert not os.path.exists(sock)
     assert not (state / "hidups-ups.pid").exists()
+
+
+def test_set_driver_debug_changes_the_log_level() -> None:
+    """``SET driver.debug`` reaches the logging level at once; -1 restores -D's level."""
+    root = logging.getLogger()
+    saved = root.level
+    try:
+        root.setLevel(logging.INFO)
+        set_level = debug_setter(0)
+        assert set_level(3) == 3
+        assert root.level == logging.DEBUG
+        assert set_level(-1) == 0
+        assert root.level == logging.INFO
+        assert set_level(0) == 0 and root.level == logging.INFO
+    finally:
+        root.setLevel(saved)

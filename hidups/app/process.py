@@ -123,6 +123,7 @@ def run_loop(engine: Driver[Any], stop: threading.Event, loops: int | None = Non
             log.exception("update failed")
         if engine.session is not None:
             engine.set_state("quiet")
+        sdnotify.watchdog()  # only a loop that comes round feeds systemd's watchdog
         count += 1
         if loops is not None:
             if count >= loops:
@@ -202,7 +203,7 @@ class Reloader:
             self.pending.clear()
             self("reload")
 
-    def __call__(self, mode: str) -> int:
+    def __call__(self, mode: str) -> CommandStatus:
         """Reload; NUT's status: INVALID when something changed that needs a restart."""
         engine = self.engine
         with self.lock:

@@ -24,7 +24,7 @@ from hidups.driver.publish import OverridingPublisher, Store
 from hidups.driver.settings import Settings
 from hidups.driver.status import charge_trend, commit_status
 from hidups.errors import DescriptorError, DeviceGone, GiveUp, TransportError
-from hidups.hid2nut.lookups import c_atoi
+from hidups.numbers import c_atoi
 
 log = logging.getLogger(__name__)
 

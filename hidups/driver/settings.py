@@ -9,11 +9,10 @@ reload, never in the middle of a walk.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from hidups.errors import ConfigError
+from hidups.numbers import int_option, number_option
 
 DEFAULT_POLLINTERVAL = 2.0
 DEFAULT_POLLFREQ = 30.0
@@ -21,48 +20,6 @@ DEFAULT_POLLFREQ = 30.0
 MAX_PERIOD = 86400.0
 #: Most interrupt-IN bytes read at once (NUT's buffer), unless ``interruptsize``.
 INTERRUPT_SIZE = 512
-
-def parse_number(text: str) -> float | None:
-    """A finite decimal number (``"20"``, ``"12.5"``, ``"-1"``), or ``None``."""
-    try:
-        value = float(text.strip())
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def number_option(
-    options: Mapping[str, str],
-    name: str,
-    default: float,
-    *,
-    low: float | None = None,
-    high: float | None = None,
-) -> float:
-    """The option as a number, ``default`` when unset; a bad or out-of-range value is an
-    error that names the option and the value."""
-    text = options.get(name)
-    if text is None or text == "":
-        return default
-    value = parse_number(text)
-    if value is None:
-        raise ConfigError(f"option {name}={text!r} is not a number", option=name)
-    if (low is not None and value < low) or (high is not None and value > high):
-        bounds = f"{low:g}..{high:g}" if low is not None and high is not None else (
-            f">= {low:g}" if low is not None else f"<= {high:g}")
-        raise ConfigError(f"option {name}={text!r} is out of range ({bounds})", option=name)
-    return value
-
-
-def int_option(options: Mapping[str, str], name: str, default: int, *,
-               low: int | None = None, high: int | None = None) -> int:
-    """The option as a whole number (decimals refused), ``default`` when unset."""
-    value = number_option(options, name, default, low=low, high=high)
-    if value != int(value):
-        raise ConfigError(f"option {name}={options[name]!r} is not a whole number",
-                          option=name)
-    return int(value)
-
 
 @dataclass(frozen=True, slots=True)
 class Settings:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from hidups.device import DeviceInfo
-from hidups.hid2nut.lookups import c_atoi
+from hidups.numbers import c_atoi, number_option
 
 log = logging.getLogger(__name__)
 
@@ -104,15 +104,6 @@ def lbrb_default_delay(device: DeviceInfo) -> float:
     return 0.0
 
 
-def _number(text: str | None, default: float) -> float:
-    if text is None:
-        return default
-    try:
-        return float(text)
-    except ValueError:
-        return default
-
-
 @dataclass(slots=True)
 class StatusOptions:
     """The driver options that change status synthesis."""
@@ -128,13 +119,14 @@ class StatusOptions:
 
     @classmethod
     def from_options(cls, options: Mapping[str, str], device: DeviceInfo) -> StatusOptions:
-        """Read the options as NUT's ``upsdrv_initups`` does (invalid numbers → defaults)."""
-        throttle = _number(options.get("onlinedischarge_log_throttle_sec"), -2.0)
-        hover = int(_number(options.get("onlinedischarge_log_throttle_hovercharge"), 100))
+        """Read the options as NUT's ``upsdrv_initups`` does; a value that is not a number
+        is a ConfigError naming the option (NUT silently takes 0 or the default)."""
+        throttle = number_option(options, "onlinedischarge_log_throttle_sec", -2.0)
+        hover = int(number_option(options, "onlinedischarge_log_throttle_hovercharge", 100))
         if not 1 <= hover <= 100:
             hover = 100
         if "lbrb_log_delay_sec" in options:
-            delay = _number(options["lbrb_log_delay_sec"], LBRB_DEFAULT_DELAY)
+            delay = number_option(options, "lbrb_log_delay_sec", LBRB_DEFAULT_DELAY)
             if delay < 0:
                 delay = LBRB_DEFAULT_DELAY
         else:

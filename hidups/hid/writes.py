@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 from hidups import codec
 from hidups.descriptor.model import Field, ReportType
 from hidups.driver.protocol import Action
-from hidups.driver.settings import parse_number
 from hidups.errors import CommandError, CommandStatus, DeviceGone, TransportError
 from hidups.hid.walk import GONE_ERRORS, Binding
 from hidups.hid2nut.table import Flag
+from hidups.numbers import parse_number
 
 if TYPE_CHECKING:
     from hidups.hid.session import HidSession

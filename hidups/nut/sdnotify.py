@@ -39,3 +39,25 @@ def reloading() -> bool:
 
 def stopping() -> bool:
     return notify("STOPPING=1")
+
+
+def watchdog_interval(env: Mapping[str, str] | None = None) -> float | None:
+    """Seconds within which systemd wants ``WATCHDOG=1`` (``WatchdogSec=``), or None.
+
+    As ``sd_watchdog_enabled``: ``$WATCHDOG_USEC``, for this process when
+    ``$WATCHDOG_PID`` names it (or is unset).
+    """
+    source = os.environ if env is None else env
+    usec, pid = source.get("WATCHDOG_USEC"), source.get("WATCHDOG_PID")
+    if not usec or (pid and pid.strip() != str(os.getpid())):
+        return None
+    try:
+        value = int(usec)
+    except ValueError:
+        return None
+    return value / 1e6 if value > 0 else None
+
+
+def watchdog() -> bool:
+    """Tell systemd the driver's loop is alive (fed only after a completed update)."""
+    return notify("WATCHDOG=1")

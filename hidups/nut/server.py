@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from hidups.errors import CommandStatus
 from hidups.nut.dstate import DState
 from hidups.nut.protocol import WordParser, word
 from hidups.nut.shared import (
@@ -60,9 +61,9 @@ class CommandHandler(Protocol):
     0 handled, 1 unknown, 2 invalid, 3 failed, 4 conversion failed.
     """
 
-    def instcmd(self, name: str, param: str | None) -> int: ...
+    def instcmd(self, name: str, param: str | None) -> CommandStatus: ...
 
-    def setvar(self, name: str, value: str) -> int: ...
+    def setvar(self, name: str, value: str) -> CommandStatus: ...
 
 
 @dataclass(eq=False)
@@ -120,19 +121,19 @@ class DriverServer:
         self.hooks.on_exit = hook
 
     @property
-    def on_reload(self) -> Callable[[str], int] | None:
+    def on_reload(self) -> Callable[[str], CommandStatus] | None:
         return self.hooks.on_reload
 
     @on_reload.setter
-    def on_reload(self, hook: Callable[[str], int] | None) -> None:
+    def on_reload(self, hook: Callable[[str], CommandStatus] | None) -> None:
         self.hooks.on_reload = hook
 
     @property
-    def on_killpower(self) -> Callable[[], int] | None:
+    def on_killpower(self) -> Callable[[], CommandStatus] | None:
         return self.hooks.on_killpower
 
     @on_killpower.setter
-    def on_killpower(self, hook: Callable[[], int] | None) -> None:
+    def on_killpower(self, hook: Callable[[], CommandStatus] | None) -> None:
         self.hooks.on_killpower = hook
 
     @property
@@ -487,7 +488,7 @@ class DriverServer:
         if not isinstance(status, int) or not 0 <= status <= 4:
             log.error("%s returned %r, not a NUT status; reporting failure", what, status)
             status = FAILED
-        return status
+        return int(status)  # the number NUT sends, on every Python version
 
 
 class _Call(Protocol):

@@ -13,16 +13,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from hidups.errors import CommandStatus
+from hidups.numbers import parse_int
 from hidups.nut.dstate import DState
 
 log = logging.getLogger(__name__)
 
-# NUT's status codes for INSTCMD and SET (``STAT_INSTCMD_*`` / ``STAT_SET_*``).
-HANDLED = 0
-UNKNOWN = 1
-INVALID = 2
-FAILED = 3
-CONVERSION_FAILED = 4
+HANDLED = CommandStatus.HANDLED
+UNKNOWN = CommandStatus.UNKNOWN
+INVALID = CommandStatus.INVALID
+FAILED = CommandStatus.FAILED
 
 ALLOW_KILLPOWER = "driver.flag.allow_killpower"
 
@@ -47,17 +47,10 @@ class SharedHooks:
       returns the level now in effect.
     """
 
-    on_killpower: Callable[[], int] | None = None
+    on_killpower: Callable[[], CommandStatus] | None = None
     on_exit: Callable[[], None] | None = None
-    on_reload: Callable[[str], int] | None = None
+    on_reload: Callable[[str], CommandStatus] | None = None
     on_debug: Callable[[int], int] | None = None
-
-
-def parse_int(text: str) -> int | None:
-    try:
-        return int(text.strip(), 10)
-    except ValueError:
-        return None
 
 
 def allow_killpower_value(text: str) -> str:
@@ -69,7 +62,8 @@ def allow_killpower_value(text: str) -> str:
     return "1" if truthy else "0"
 
 
-def shared_instcmd(dstate: DState, hooks: SharedHooks, name: str, param: str | None) -> int:
+def shared_instcmd(dstate: DState, hooks: SharedHooks, name: str,
+                   param: str | None) -> CommandStatus:
     """Status of a driver-core command, or UNKNOWN to pass it on to the engine."""
     if name == "driver.killpower":
         if dstate.get(ALLOW_KILLPOWER) != "1":
@@ -98,7 +92,8 @@ def shared_instcmd(dstate: DState, hooks: SharedHooks, name: str, param: str | N
     return UNKNOWN
 
 
-def shared_setvar(dstate: DState, hooks: SharedHooks, name: str, value: str) -> int:
+def shared_setvar(dstate: DState, hooks: SharedHooks, name: str,
+                  value: str) -> CommandStatus:
     """Status of a driver-core variable write, or UNKNOWN to pass it on to the engine."""
     if name == "driver.debug":
         level = parse_int(value)
