@@ -56,6 +56,8 @@ class CaptureDevice:
         self.interrupts: queue.Queue[bytes] = queue.Queue()
         self.gone = False
         self.closed = False
+        #: raised by report_descriptor (a device that is found but fails to open)
+        self.descriptor_error: Exception | None = None
 
     # --- the transport interface ---
 
@@ -63,6 +65,8 @@ class CaptureDevice:
         self.closed = True
 
     def report_descriptor(self) -> bytes:
+        if self.descriptor_error is not None:
+            raise self.descriptor_error
         return self.descriptor
 
     def get_report(self, report_type: ReportType, report_id: int, length: int) -> bytes:

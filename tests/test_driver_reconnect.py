@@ -13,7 +13,7 @@ import pytest
 from driver_fakes import CaptureDevice, HidDriver, MemoryStore, Plug, hid_driver, live, load_capture
 from hidups.subdrivers.apc import SUBDRIVER as APC
 
-from hidups.errors import GiveUp
+from hidups.errors import GiveUp, TransportTimeout
 
 BK650 = "apc-bk650m2-ch-nutddl.json"
 
@@ -73,18 +73,43 @@ def test_reconnect_asks_for_the_same_unit() -> None:
     assert re.fullmatch(asked["product"], load_capture(BK650)["product"])
 
 
-def test_reconnect_backs_off() -> None:
-    engine, plug, _, clock = started()
-    plug.unplug()
-    clock.now += 2
-    engine.update()  # loses the device
+def attempt_times(engine: HidDriver, plug: Plug, clock: Clock, updates: int) -> list[float]:
+    """Clock times at which an update tried to open the device (one update a second)."""
     attempts = []
-    for _ in range(200):
+    for _ in range(updates):
         before = len(plug.opens)
         clock.now += 1
         engine.update()
         if len(plug.opens) > before:
             attempts.append(clock.now)
+    return attempts
+
+
+def test_absent_device_is_looked_for_at_every_update() -> None:
+    """Enumerating is cheap: an unplugged UPS is found at the first update after it is
+    back, never after a grown back-off (issue 11: NUT 2.8.0 was back in 2 s, we in 9)."""
+    engine, plug, store, clock = started()
+    plug.unplug()
+    clock.now += 2
+    engine.update()  # loses the device
+    attempts = attempt_times(engine, plug, clock, 100)
+    assert {b - a for a, b in itertools.pairwise(attempts)} == {1}
+    plug.plug()
+    clock.now += 1
+    engine.update()
+    assert not store.stale
+
+
+def test_failing_open_of_a_present_device_backs_off() -> None:
+    """A device that is there but fails to open (here its descriptor read times out)
+    is retried less and less often, up to the cap."""
+    engine, plug, _, clock = started()
+    plug.unplug()
+    clock.now += 2
+    engine.update()
+    plug.plug()
+    plug.device.descriptor_error = TransportTimeout("descriptor read timed out")
+    attempts = attempt_times(engine, plug, clock, 200)
     gaps = [b - a for a, b in itertools.pairwise(attempts)]
     assert gaps[0] == 2  # one poll interval first
     assert gaps == sorted(gaps)  # then longer and longer

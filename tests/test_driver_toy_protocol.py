@@ -17,7 +17,7 @@ import pytest
 
 from hidups.device import DeviceInfo
 from hidups.driver.core import Driver
-from hidups.driver.protocol import Action, Publisher, StatusReport, WalkMode
+from hidups.driver.protocol import Action, Publisher, StatusReport, WalkMode, WalkOutcome
 from hidups.driver.settings import Settings
 from hidups.errors import CommandError, CommandStatus, DeviceGone, DeviceNotFound
 from hidups.nut.client import DriverClient
@@ -73,9 +73,9 @@ class ToySession:
         publisher.add_cmd("beeper.toggle")
         return False
 
-    def walk(self, mode: WalkMode, *, data_changed: bool) -> bool:
+    def walk(self, mode: WalkMode, *, data_changed: bool) -> WalkOutcome:
         self._read()
-        return False
+        return WalkOutcome()
 
     def status(self, mode: WalkMode | None) -> StatusReport:
         words = ["OL"] if self.ups.readings["online"] == "1" else ["OB", "DISCHRG"]

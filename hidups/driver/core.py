@@ -19,16 +19,18 @@ from typing import Generic
 
 from hidups.device import DeviceInfo
 from hidups.driver.commands import CommandPath
-from hidups.driver.protocol import DeviceProtocol, S, StatusReport, WalkMode
+from hidups.driver.protocol import DeviceProtocol, S, StatusReport, WalkMode, WalkOutcome
 from hidups.driver.publish import OverridingPublisher, Store
 from hidups.driver.settings import Settings
 from hidups.driver.status import charge_trend, commit_status
-from hidups.errors import DescriptorError, DeviceGone, GiveUp, TransportError
+from hidups.errors import DescriptorError, DeviceGone, DeviceNotFound, GiveUp, TransportError
 from hidups.numbers import c_atoi
 
 log = logging.getLogger(__name__)
 
-#: Back-off between reconnect attempts: poll interval doubled per failure, capped.
+#: Back-off between attempts to open a device that is there but fails to open: poll
+#: interval doubled per failure, capped. A device that is not there is looked for at
+#: every update.
 RECONNECT_BACKOFF_CAP = 30.0
 #: How often a waiting event callback looks whether its session was stopped.
 LOCK_POLL = 0.1
@@ -101,9 +103,15 @@ class Driver(Generic[S]):
         self.lost = False
         self.reconnect_failures = 0
         self.reconnect_count = 0
+        #: failed opens of a device that was found, in a row: what the back-off grows with
+        self.open_failures = 0
+        self.last_failure = ""
         self.next_reconnect = 0.0
         #: events were started once: restart them on every new session
         self.events_wanted = False
+        #: why the data is stale while the device is connected ("" when fresh)
+        self.stale_reason = ""
+        self.stale_since = 0.0
 
     # --- start-up -------------------------------------------------------------------
 
@@ -196,16 +204,31 @@ class Driver(Generic[S]):
             full = now >= self.last_full + self.settings.pollfreq or self.data_changed
             mode = WalkMode.FULL if full else WalkMode.QUICK
             try:
-                wrote = session.walk(mode, data_changed=self.data_changed)
+                outcome = session.walk(mode, data_changed=self.data_changed)
             except DeviceGone as exc:
                 self.lose(str(exc))
                 return
             if full:
                 self.last_full = now
                 self.data_changed = False
-            self.data_changed = wrote or self.data_changed
+            self.data_changed = outcome.wrote or self.data_changed
             self._commit(session.status(mode))
+            self._freshness(outcome)
+
+    def _freshness(self, outcome: WalkOutcome) -> None:
+        """DATAOK only for data the walk really read; one log line per change."""
+        if outcome.fresh:
+            if self.stale_reason:
+                log.warning("UPS data is fresh again (stale for %.1f s)",
+                            self.clock() - self.stale_since)
+            self.stale_reason = ""
             self.store.data_ok()
+            return
+        if not self.stale_reason:
+            log.warning("UPS data is stale: %s", outcome.why)
+            self.stale_since = self.clock()
+        self.stale_reason = outcome.why
+        self.store.data_stale()
 
     def _read_event_once(self) -> None:
         session = self.session
@@ -323,22 +346,25 @@ class Driver(Generic[S]):
         self.wake.set()
 
     def try_reconnect(self) -> bool:
-        """One reconnect attempt if its back-off time has come; True when connected."""
+        """One reconnect attempt unless a failed open is backing off; True when connected."""
         if self.clock() < self.next_reconnect:
             return False
         if self.settings.waitbeforereconnect > 0:
             self.sleep(self.settings.waitbeforereconnect)
         session: S | None = None
         why = "no candidate"
+        found = False
         for options in self.protocol.reconnect_options(self.user_options, self.device):
             try:
                 session = self.protocol.open(options, user_options=self.user_options,
                                              previous=self._previous)
                 break
-            except (TransportError, OSError, DescriptorError) as exc:
+            except DeviceNotFound as exc:
                 why = str(exc)
+            except (TransportError, OSError, DescriptorError) as exc:
+                why, found = str(exc), True
         if session is None:
-            return self._reconnect_failed(why)
+            return self._reconnect_failed(why, found=found)
         with self.lock:
             try:
                 self._adopt(session)
@@ -349,9 +375,12 @@ class Driver(Generic[S]):
                 self.session = None
                 self._previous = session
                 session.close()
-                return self._reconnect_failed(str(exc))
+                return self._reconnect_failed(str(exc), found=True)
             self.lost = False
+            self.stale_reason = ""
             self.reconnect_failures = 0
+            self.open_failures = 0
+            self.last_failure = ""
             self.reconnect_count += 1
             self.store.set("driver.reconnect_count", str(self.reconnect_count))
             self.store.set("driver.reconnect_max_tries", str(self.settings.reconnect_max_tries))
@@ -363,13 +392,23 @@ class Driver(Generic[S]):
                 session.start_events(self._on_event, self._on_event_error)
         return True
 
-    def _reconnect_failed(self, why: str) -> bool:
+    def _reconnect_failed(self, why: str, *, found: bool) -> bool:
+        """Look for the device again at the next update; back off only when it was found
+        but could not be opened (the expensive, possibly slow steps)."""
         self.reconnect_failures += 1
-        log.info("reconnect failed (%d): %s", self.reconnect_failures, why)
+        if why != self.last_failure:  # one line per new reason, not one per attempt
+            log.info("reconnect failed (%d): %s", self.reconnect_failures, why)
+        else:
+            log.debug("reconnect failed (%d): %s", self.reconnect_failures, why)
+        self.last_failure = why
         self.store.data_stale()
         if 0 <= self.settings.reconnect_max_tries <= self.reconnect_failures:
             raise GiveUp(f"gave up after {self.reconnect_failures} reconnect attempts")
-        delay = min(self.settings.pollinterval * 2 ** (self.reconnect_failures - 1),
+        if not found:
+            self.next_reconnect = 0.0  # enumerating is cheap: try at every update
+            return False
+        self.open_failures += 1
+        delay = min(self.settings.pollinterval * 2 ** (self.open_failures - 1),
                     max(RECONNECT_BACKOFF_CAP, self.settings.pollinterval))
         self.next_reconnect = self.clock() + delay
         return False

@@ -61,6 +61,21 @@ class StatusReport:
 
 
 @dataclass(frozen=True, slots=True)
+class WalkOutcome:
+    """What a walk says about the data, for the core's stale decision.
+
+    ``fresh`` is False when the walk could not read what ``ups.status`` is made of (or,
+    without status rows, anything at all): the values served are then old, and the core
+    says DATASTALE instead of passing them off as current. ``wrote``: a conversion
+    wrote to the device, so the next update re-reads the semi-static values.
+    """
+
+    fresh: bool = True
+    wrote: bool = False
+    why: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Action:
     """A command or write that passed every check and has not been sent yet.
 
@@ -98,11 +113,8 @@ class Session(Protocol):
     def start(self, publisher: Publisher, *, first: bool) -> bool:
         """Identity and the INIT walk; True when the device was written meanwhile."""
 
-    def walk(self, mode: WalkMode, *, data_changed: bool) -> bool:
-        """A QUICK or FULL walk; True when the device was written meanwhile.
-
-        Raises :class:`hidups.errors.DeviceGone`.
-        """
+    def walk(self, mode: WalkMode, *, data_changed: bool) -> WalkOutcome:
+        """A QUICK or FULL walk. Raises :class:`hidups.errors.DeviceGone`."""
 
     def status(self, mode: WalkMode | None) -> StatusReport:
         """The status to commit; ``mode`` is the walk just done, ``None`` after an event."""

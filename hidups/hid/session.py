@@ -20,7 +20,7 @@ from hidups import codec
 from hidups.descriptor import paths
 from hidups.descriptor.model import Field, ReportDescriptor, ReportType
 from hidups.device import DeviceInfo
-from hidups.driver.protocol import Action, Publisher, StatusReport, WalkMode
+from hidups.driver.protocol import Action, Publisher, StatusReport, WalkMode, WalkOutcome
 from hidups.driver.settings import Settings
 from hidups.driver.status import (
     StatusBits,
@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 
 #: Most Input fields one interrupt report turns into events (NUT's MAX_EVENT_NUM).
 MAX_EVENTS = 32
+#: Walks in a row a report may fail before its variables are withdrawn.
+DROP_AFTER = 3
 
 
 @dataclass
@@ -118,6 +120,7 @@ class HidSession:
         )
         self.alarms: list[str] = []
         self.buzzwords: list[str] = []
+        self._dropped: set[tuple[ReportType, int]] = set()
         self._by_field: dict[int, Binding] = {}
         self._event_target: dict[int, Binding | None] = {}
         self._events = InterruptReader(transport, self.settings.interrupt_size)
@@ -277,8 +280,8 @@ class HidSession:
 
     # --- walks ----------------------------------------------------------------------
 
-    def walk(self, mode: WalkMode, *, data_changed: bool) -> bool:
-        """A QUICK or FULL walk over the active rows; True when a conversion wrote."""
+    def walk(self, mode: WalkMode, *, data_changed: bool) -> WalkOutcome:
+        """A QUICK or FULL walk over the active rows."""
         self.counters.walks[mode.value] += 1
         self.cache.new_walk()
         self.buzzwords = []
@@ -294,18 +297,42 @@ class HidSession:
         log.debug("%s walk: %d rows, %d read, %d reports, %d transfers",
                   mode.value, stats.polled, stats.succeeded, len(stats.reports),
                   stats.transfers)
-        silent = stats.polled > 0 and stats.succeeded == 0 and self.cache.walk_answers == 0
-        if silent and not self.settings.interrupt_only:  # interruptonly never asks
+        if self.settings.interrupt_only:  # interruptonly never asks the device
+            return WalkOutcome(fresh=True, wrote=wrote)
+        if stats.polled > 0 and stats.succeeded == 0 and self.cache.walk_answers == 0:
             # NUT master reconnects when nothing at all could be read. A stall is an
             # answer, though: the device is there and refuses that report.
             raise DeviceGone(f"{mode.value} walk: none of {stats.polled} rows could be read")
-        return wrote
+        self._drop_failing_reports()
+        if stats.status_polled:
+            fresh = stats.status_succeeded > 0
+            why = f"none of the {stats.status_polled} status rows could be read"
+        else:
+            fresh = stats.polled == 0 or stats.succeeded > 0
+            why = f"none of {stats.polled} rows could be read"
+        return WalkOutcome(fresh=fresh, wrote=wrote, why="" if fresh else why)
+
+    def _drop_failing_reports(self) -> None:
+        """Variables of a report that failed :data:`DROP_AFTER` walks in a row are deleted
+        (as NUT never publishes what it cannot read); they return when it answers."""
+        failing = {key for key, count in self.cache.failures.items() if count >= DROP_AFTER}
+        for key in failing - self._dropped:
+            names = [b.row.name for b in self.active
+                     if (b.field.report_type, b.field.report_id) == key
+                     and not b.row.flags & (Flag.ABSENT | Flag.CMD)
+                     and not (b.row.is_status or b.row.is_alarm)]
+            log.warning("report 0x%02x failed %d walks in a row: %s withdrawn until it "
+                        "answers", key[1], DROP_AFTER, ", ".join(names) or "nothing")
+            for name in names:
+                self._publisher().delete(name)
+        self._dropped = failing
 
     def _read_one(self, b: Binding, stats: WalkStats, *, init: bool) -> bool:
         """Read and apply one row; True when it set a variable."""
         if b.row.flags & Flag.ABSENT:
             return False
         stats.polled += 1
+        stats.status_polled += b.row.is_status
         before = self.cache.walk_transfers
         value = read_field(self.cache, b.field)
         stats.transfers += self.cache.walk_transfers - before
@@ -313,6 +340,7 @@ class HidSession:
         if value is None:
             return False
         stats.succeeded += 1
+        stats.status_succeeded += b.row.is_status
         if b.row.is_command:
             if init:
                 self._publisher().add_cmd(b.row.name)

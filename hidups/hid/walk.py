@@ -41,6 +41,9 @@ GONE_ERRORS: tuple[type[TransportError], ...] = (
     Disconnected, DeviceBusy, AccessDenied, DeviceNotFound,
 )
 
+#: Timeouts in a row after which a walk gives up asking (the device stopped answering).
+TIMEOUTS_TO_ABORT = 2
+
 #: The option naming report ids never to request (comma-separated, ``0x54`` or ``84``).
 #: Subdrivers set it in their claim for firmware that answers some report with garbage
 #: or hangs on it (Tripp Lite SU3000LCD2UHV, 09ae:1330, and report 0x54, as NUT).
@@ -106,12 +109,19 @@ class ReportCache:
         self.walk_transfers = 0
         #: Transfers the device answered in this walk, with data or with a stall.
         self.walk_answers = 0
+        #: Timeouts in a row in this walk; at :data:`TIMEOUTS_TO_ABORT` the rest of the
+        #: walk asks nothing more, so a device that stopped answering costs two timeouts
+        #: per walk, not one per report, while one slow report does not end the walk.
+        self.walk_timeouts = 0
+        #: Walks in a row in which each report could not be read (reset when it is).
+        self.failures: Counter[tuple[ReportType, int]] = Counter()
 
     def new_walk(self) -> None:
         """Start a walk: every report may be fetched once more."""
         self._walk += 1
         self.walk_transfers = 0
         self.walk_answers = 0
+        self.walk_timeouts = 0
 
     def invalidate(self) -> None:
         """Forget everything (after a write: other fields of that report changed too)."""
@@ -149,22 +159,26 @@ class ReportCache:
             return self._data.get(key)
         if self._failed_in.get(key) == self._walk:
             return None
+        if self.walk_timeouts >= TIMEOUTS_TO_ABORT:
+            self._failed(key)
+            return None
         try:
             data = self._get_report(report_type, report_id, self.length(report_type, report_id))
         except GONE_ERRORS as exc:
             raise DeviceGone(str(exc)) from exc
         except ProtocolError as exc:
             log.debug("report 0x%02x refused (stall): %s", report_id, exc)
-            self._failed_in[key] = self._walk
+            self._failed(key)
             self.walk_answers += 1
             return None
         except TransportTimeout as exc:
             log.debug("report 0x%02x timed out (try later): %s", report_id, exc)
-            self._failed_in[key] = self._walk
+            self._failed(key)
+            self.walk_timeouts += 1
             return None
         except TransportError as exc:
             log.debug("report 0x%02x: I/O error, skipped: %s", report_id, exc)
-            self._failed_in[key] = self._walk
+            self._failed(key)
             return None
         finally:
             self.transfers[report_id] += 1
@@ -177,7 +191,13 @@ class ReportCache:
         self._stamp[key] = self.clock()
         self._fetched_in[key] = self._walk
         self.walk_answers += 1
+        self.walk_timeouts = 0
+        self.failures.pop(key, None)
         return self._data[key]
+
+    def _failed(self, key: tuple[ReportType, int]) -> None:
+        self._failed_in[key] = self._walk
+        self.failures[key] += 1
 
 
 def read_field(cache: ReportCache, fld: Field) -> float | None:
@@ -267,5 +287,8 @@ class WalkStats:
     mode: WalkMode
     polled: int = 0
     succeeded: int = 0
+    #: the BOOL rows behind ``ups.status``, asked and read
+    status_polled: int = 0
+    status_succeeded: int = 0
     transfers: int = 0
     reports: set[tuple[ReportType, int]] = field(default_factory=set)

@@ -506,6 +506,7 @@ class PyUsbTransport(Transport):
         devices = find_devices(backend)
         denied: list[DeviceInfo] = []
         skipped: list[str] = []
+        rejected: list[str] = []
         for dev in devices:
             if not matcher and params.interface not in hid_interfaces(dev):
                 continue  # without any matching option, only HID devices are candidates
@@ -522,6 +523,8 @@ class PyUsbTransport(Transport):
             why = matcher.mismatch(info)
             if why:
                 log.debug("skipping %s: %s", info.vidpid, why)
+                if matcher.mismatch(info, without_strings=True) is None:
+                    rejected.append(f"{info.vidpid} at {info.port_path or info.bus}: {why}")
                 continue
             transport = cls(dev, info, params, options, sleep)
             try:
@@ -533,13 +536,14 @@ class PyUsbTransport(Transport):
                     continue
                 raise exc
             return transport
-        message = _not_found_message(devices, denied, skipped)
+        message = _not_found_message(devices, denied, skipped, rejected)
         if denied:  # the wanted device may well be there: say what blocks it
             raise AccessDenied(message)
         raise DeviceNotFound(message)
 
 
-def _not_found_message(devices: list[Any], denied: list[DeviceInfo], skipped: list[str]) -> str:
+def _not_found_message(devices: list[Any], denied: list[DeviceInfo], skipped: list[str],
+                       rejected: list[str]) -> str:
     message = "No matching HID UPS found"
     if not devices:
         return message + ": no USB devices found"
@@ -551,6 +555,8 @@ def _not_found_message(devices: list[Any], denied: list[DeviceInfo], skipped: li
         parts.extend(access_hint(d.vendor_id, d.product_id) for d in denied[:3])
     if skipped:
         parts.append("busy: " + ", ".join(skipped))
+    if rejected:  # the same kind of UPS, but not the one asked for (another unit)
+        parts.append("not taken: " + "; ".join(rejected))
     return "\n".join(parts)
 
 

@@ -1,0 +1,210 @@
+"""The driver on a misbehaving USB bus (issue 11): every upsemu fault kind, on a real
+capture's device, with the real driver process and its socket.
+
+For each fault: the process stays alive; the data goes stale within one poll
+interval plus two transfer timeouts (a walk gives up after two timeouts in a row)
+when the status cannot be read; no value it could not read is served as fresh; and
+it is fresh again within one poll interval (plus re-enumeration) after the device
+answers again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from conftest import SHARED_CAPTURES, require
+from upsemu_util import device_file, try_build_upsemu, upsemu_env
+
+from hidups.nut.client import DriverClient
+
+pytestmark = [pytest.mark.upsemu, pytest.mark.slow]
+
+BK650 = SHARED_CAPTURES / "apc-bk650m2-ch-nutddl.json"
+POLL = 1.0
+#: the emulator's injected timeouts wait this long (a real bus waits NUT's 5 s)
+TIMEOUT_MS = 400
+#: scheduling slack for a loaded 2-core CI machine
+SLACK = 3.0
+
+
+@dataclass
+class Sample:
+    t: float
+    stale: bool
+    values: dict[str, str]
+
+
+@dataclass
+class Run:
+    """One driver process on one emulated device, sampled through its socket."""
+
+    dev: Path
+    text: str
+    proc: subprocess.Popen[bytes]
+    sock: Path
+    log: Path
+    t0: float = field(default_factory=time.monotonic)
+    samples: list[Sample] = field(default_factory=list)
+
+    def now(self) -> float:
+        return time.monotonic() - self.t0
+
+    def put(self, text: str) -> float:
+        """Replace the device file atomically (upsemu re-reads it); the time it happened."""
+        tmp = self.dev.with_suffix(".new")
+        tmp.write_text(text)
+        os.replace(tmp, self.dev)
+        return self.now()
+
+    def sample(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            assert self.proc.poll() is None, f"driver died:\n{self.log.read_text()[-3000:]}"
+            try:
+                with DriverClient(str(self.sock), timeout=3) as client:
+                    words = client.dump(timeout=3)
+            except OSError:
+                time.sleep(0.1)
+                continue
+            values = {w[1]: w[2] for w in words if w[0] == "SETINFO" and len(w) > 2}
+            self.samples.append(Sample(self.now(), any(w[0] == "DATASTALE" for w in words),
+                                       values))
+            time.sleep(0.1)
+
+    def first(self, after: float, stale: bool) -> float | None:
+        for s in self.samples:
+            if s.t >= after and s.stale == stale:
+                return s.t
+        return None
+
+    def fresh_between(self, start: float, end: float) -> list[Sample]:
+        return [s for s in self.samples if start <= s.t <= end and not s.stale]
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Iterator[Run]:
+    lib, why = try_build_upsemu()
+    require(lib is not None, f"upsemu: {why}")
+    dev = tmp_path / "dev.ups"
+    shutil.copy(device_file(BK650), dev)
+    env = upsemu_env(dev, lib, NUT_STATEPATH=str(tmp_path), NUT_ALTPIDPATH=str(tmp_path))
+    log = tmp_path / "driver.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hidups", "-s", "ups", "-F", "-x", "port=auto",
+             "-x", f"pollinterval={POLL:g}", "-x", "pollfreq=5"],
+            env=env, stdout=out, stderr=subprocess.STDOUT)
+    run = Run(dev, dev.read_text(), proc, tmp_path / "hidups-ups", log)
+    try:
+        deadline = time.monotonic() + 20
+        while not run.sock.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert run.sock.exists(), log.read_text()
+        run.sample(2.5)
+        assert run.samples and not run.samples[-1].stale
+        yield run
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def with_fault(text: str, *lines: str) -> str:
+    return text + "\n" + "\n".join(lines) + "\n"
+
+
+def check_fault(run: Run, lines: tuple[str, ...], *, timeouts: int, hold: float = 6.0
+                ) -> tuple[float, float]:
+    """Inject, hold, clear; returns (seconds to stale, seconds to fresh again)."""
+    before = run.samples[-1].values
+    t_fault = run.put(with_fault(run.text, *lines))
+    run.sample(hold)
+    t_clear = run.put(run.text)
+    run.sample(POLL + timeouts * TIMEOUT_MS / 1000 + SLACK + 2)
+    stale_at = run.first(t_fault, stale=True)
+    assert stale_at is not None and stale_at < t_clear, "never went stale"
+    to_stale = stale_at - t_fault
+    assert to_stale <= POLL + timeouts * TIMEOUT_MS / 1000 + SLACK, to_stale
+    # nothing read during the fault is passed off as fresh: every fresh sample between
+    # the fault and the clear carries the values from before the fault
+    for s in run.fresh_between(t_fault, t_clear):
+        for name in ("ups.status", "battery.charge", "battery.runtime"):
+            assert s.values.get(name) == before.get(name), (name, s)
+    fresh_at = run.first(max(t_clear, stale_at), stale=False)
+    assert fresh_at is not None, "never fresh again"
+    return to_stale, fresh_at - t_clear
+
+
+def test_wedged_control_endpoint(run: Run) -> None:
+    """EP0 stops answering (fault_mute_after: 0): stale, reopened when it answers again."""
+    _, back = check_fault(run, ("fault_mute_after: 0", f"fault_wait_ms: {TIMEOUT_MS}"),
+                          timeouts=2)
+    assert back <= POLL + 2 * TIMEOUT_MS / 1000 + SLACK
+    assert "lost the UPS" in run.log.read_text()
+
+
+def test_every_report_stalls(run: Run) -> None:
+    _, back = check_fault(run, ("fault_stall: all",), timeouts=0)
+    assert back <= POLL + SLACK
+    assert "UPS data is stale: none of the" in run.log.read_text()
+
+
+def test_every_transfer_fails_with_a_bus_error(run: Run) -> None:
+    _, back = check_fault(run, ("fault_io: from 1",), timeouts=0)
+    assert back <= POLL + SLACK
+
+
+def test_timeouts_on_some_reports_keep_the_data_fresh(run: Run) -> None:
+    """One transfer in three times out: the status still reads, so never stale, and the
+    values stay the device's own."""
+    before = run.samples[-1].values
+    t_fault = run.put(with_fault(run.text, "fault_timeout: every 3",
+                                 f"fault_wait_ms: {TIMEOUT_MS}"))
+    run.sample(6)
+    run.put(run.text)
+    during = [s for s in run.samples if s.t >= t_fault]
+    assert during and not any(s.stale for s in during)
+    for s in during:
+        assert s.values.get("ups.status") == before.get("ups.status")
+
+
+def test_unplug_and_reenumeration_at_a_mains_loss(run: Run) -> None:
+    """The UPS resets its USB as it goes on battery (fault_gone_after): stale at once, back
+    at the new address within a poll of re-enumerating, and OB is read from the device."""
+    assert "feature 0x13: 01" in run.text  # ACPresent, the BK650's mains bit
+    on_battery = run.text.replace("feature 0x13: 01", "feature 0x13: 00")
+    t_fault = run.put(with_fault(on_battery, "fault_gone_after: 2", "fault_gone_ms: 1500"))
+    run.sample(1.5 + POLL + SLACK + 2)
+    stale_at = run.first(t_fault, stale=True)
+    assert stale_at is not None and stale_at - t_fault <= POLL + SLACK
+    back = run.first(stale_at, stale=False)
+    assert back is not None and back - t_fault <= 1.5 + POLL + SLACK
+    assert run.samples[-1].values["ups.status"].split()[0] == "OB"
+    assert run.samples[-1].values["driver.reconnect_count"] == "1"
+
+
+def test_another_unit_is_not_taken(run: Run) -> None:
+    """A different unit (another serial number) on the bus while ours is away: the driver
+    stays stale and says why; ours comes back and is taken."""
+    other = run.text.replace("serial: EMU0001", "serial: OTHER999")
+    assert other != run.text
+    t_fault = run.put(with_fault(other, "fault_gone_after: 1", "fault_gone_ms: 500"))
+    run.sample(5)
+    assert run.first(t_fault, stale=True) is not None
+    assert all(s.stale for s in run.samples if s.t >= t_fault + POLL + SLACK)
+    assert "serial 'OTHER999' does not match" in run.log.read_text()  # says why
+    t_back = run.put(run.text)
+    run.sample(POLL + SLACK + 3)
+    back = run.first(t_back, stale=False)
+    assert back is not None
+    assert run.samples[-1].values.get("ups.serial") != "OTHER999"
