@@ -164,3 +164,20 @@ def test_failed_shutdown_reports_failure() -> None:
     engine, dev, _, _ = started(BK650, APC, {"sdcommands": "shutdown.return"})
     assert not engine.commands.shutdown()
     assert dev.sets == []
+
+
+def test_a_composed_command_with_a_bad_part_writes_nothing() -> None:
+    """Issue 11: after ``SET ups.delay.shutdown -100`` (a driver-side variable, accepted
+    as NUT accepts it), ``shutdown.return`` used to answer INVALID having already armed
+    ``load.on.delay`` (SET_REPORT 0x16). Every part is checked before the first write."""
+    engine, dev, store, timeline = started(CP1500, CPS)
+    assert engine.commands.setvar("ups.delay.shutdown", "-100") == HANDLED
+    assert store.get("ups.delay.shutdown") == "-100"
+    assert engine.commands.instcmd("shutdown.return", None) == INVALID
+    assert dev.sets == []
+    assert timeline.events == []
+    # the same command with a good delay goes through, both timers in order
+    assert engine.commands.setvar("ups.delay.shutdown", "20") == HANDLED
+    assert engine.commands.instcmd("shutdown.return", None) == HANDLED
+    assert [e for e in timeline.events if e[0] == "set"] == [("set", r) for r, _ in dev.sets]
+    assert len(dev.sets) == 2

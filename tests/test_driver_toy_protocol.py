@@ -66,12 +66,12 @@ class ToySession:
         for name in ("battery.charge", "input.voltage"):
             self._out.publish(name, self.ups.readings[name])
 
-    def start(self, publisher: Publisher, *, first: bool) -> bool:
+    def start(self, publisher: Publisher, *, first: bool) -> WalkOutcome:
         self._out = publisher
         publisher.publish("ups.mfr", "Toy")
         self._read()
         publisher.add_cmd("beeper.toggle")
-        return False
+        return WalkOutcome()
 
     def walk(self, mode: WalkMode, *, data_changed: bool) -> WalkOutcome:
         self._read()

@@ -137,7 +137,8 @@ class Driver(Generic[S]):
         self.set_state("init.info")
         self.store.set("driver.version.data", session.version_data)
         with self.lock:
-            self.data_changed = session.start(self.publisher, first=True) or self.data_changed
+            outcome = session.start(self.publisher, first=True)
+            self.data_changed = outcome.wrote or self.data_changed
             self._apply_init_options()
             self._add_composite_commands(session)
             self.store.add_cmd("shutdown.default")
@@ -369,7 +370,7 @@ class Driver(Generic[S]):
             try:
                 self._adopt(session)
                 self.set_state("reconnect.updateinfo")
-                session.start(self.publisher, first=False)
+                outcome = session.start(self.publisher, first=False)
                 self._commit(session.status(WalkMode.INIT))
             except (DeviceGone, TransportError, DescriptorError) as exc:
                 self.session = None
@@ -377,7 +378,6 @@ class Driver(Generic[S]):
                 session.close()
                 return self._reconnect_failed(str(exc), found=True)
             self.lost = False
-            self.stale_reason = ""
             self.reconnect_failures = 0
             self.open_failures = 0
             self.last_failure = ""
@@ -385,7 +385,8 @@ class Driver(Generic[S]):
             self.store.set("driver.reconnect_count", str(self.reconnect_count))
             self.store.set("driver.reconnect_max_tries", str(self.settings.reconnect_max_tries))
             self.data_changed = True  # re-read the semi-static values too
-            self.store.data_ok()
+            self.stale_reason = "reconnecting"  # the device was lost: stale until fresh
+            self._freshness(outcome)
             self.set_state("quiet")
             log.info("UPS reconnected")
             if self.events_wanted:

@@ -110,8 +110,9 @@ class Session(Protocol):
     def configure(self, user_options: Mapping[str, str]) -> Mapping[str, str]:
         """Recompute :attr:`options` (reload); raises ConfigError on a bad value."""
 
-    def start(self, publisher: Publisher, *, first: bool) -> bool:
-        """Identity and the INIT walk; True when the device was written meanwhile."""
+    def start(self, publisher: Publisher, *, first: bool) -> WalkOutcome:
+        """Identity and the INIT walk. On a reconnect (not ``first``) a device that
+        answers nothing raises :class:`hidups.errors.DeviceGone`."""
 
     def walk(self, mode: WalkMode, *, data_changed: bool) -> WalkOutcome:
         """A QUICK or FULL walk. Raises :class:`hidups.errors.DeviceGone`."""

@@ -121,6 +121,8 @@ class HidSession:
         self.alarms: list[str] = []
         self.buzzwords: list[str] = []
         self._dropped: set[tuple[ReportType, int]] = set()
+        #: status rows read at least once → failed walks in a row since
+        self._status_misses: dict[int, int] = {}
         self._by_field: dict[int, Binding] = {}
         self._event_target: dict[int, Binding | None] = {}
         self._events = InterruptReader(transport, self.settings.interrupt_size)
@@ -159,13 +161,20 @@ class HidSession:
 
     # --- start-up -------------------------------------------------------------------
 
-    def start(self, publisher: Publisher, *, first: bool) -> bool:
-        """Identity, then the INIT walk (they share one walk of the cache)."""
+    def start(self, publisher: Publisher, *, first: bool) -> WalkOutcome:
+        """Identity, then the INIT walk (they share one walk of the cache).
+
+        On a reconnect (``first`` False) a device that answers nothing at all is not
+        taken: :class:`DeviceGone`, so the core backs off instead of flapping.
+        """
         self._out = publisher
         self.ctx = self._make_context(self.cache)
         self.cache.new_walk()
         self._publish_identity()
-        return self._init_walk()
+        stats, wrote = self._init_walk()
+        if stats.polled and not stats.succeeded and not self.cache.walk_answers and not first:
+            raise DeviceGone(f"init walk: none of {stats.polled} rows could be read")
+        return self._outcome(stats, wrote)
 
     def _make_context(self, cache: ReportCache | None) -> HidContext:
         out = self._publisher()
@@ -199,7 +208,7 @@ class HidSession:
         out.publish("ups.productid", f"{dev.product_id:04x}")
         self._after_conversions()
 
-    def _init_walk(self) -> bool:
+    def _init_walk(self) -> tuple[WalkStats, bool]:
         """Bind rows, drop duplicates (first row with a value wins), read everything."""
         stats = WalkStats(WalkMode.INIT)
         self.counters.walks[WalkMode.INIT.value] += 1
@@ -210,7 +219,7 @@ class HidSession:
             for b in self.active:
                 self._read_one(b, stats, init=True)
             self._index_bindings()
-            return self._after_conversions()
+            return stats, self._after_conversions()
         bindings = bind_rows(self.subdriver.hid2nut, self.desc, self.usages,
                              interrupt_only=self.settings.interrupt_only)
         owned = out.owned_before_init()
@@ -234,7 +243,7 @@ class HidSession:
                 owned.add(row.name.lower())
         self.active = active
         self._index_bindings()
-        return self._after_conversions()
+        return stats, self._after_conversions()
 
     def _index_bindings(self) -> None:
         """Field → first row reading it (NUT's ``find_hid_info``), for interrupt events."""
@@ -304,6 +313,21 @@ class HidSession:
             # answer, though: the device is there and refuses that report.
             raise DeviceGone(f"{mode.value} walk: none of {stats.polled} rows could be read")
         self._drop_failing_reports()
+        return self._outcome(stats, wrote)
+
+    def _outcome(self, stats: WalkStats, wrote: bool) -> WalkOutcome:
+        """Fresh when the status rows (or, without any, some row) could be read.
+
+        A status row that has been read before and now fails two walks in a row also
+        makes the data stale: ``ups.status`` would otherwise mix old and new bits for
+        longer than one poll interval.
+        """
+        failing = [b for b in self.active if self._status_misses.get(id(b), 0) >= 2]
+        if failing:
+            b = failing[0]
+            return WalkOutcome(fresh=False, wrote=wrote, why=(
+                f"status row {b.row.path} (report 0x{b.field.report_id:02x}) failed "
+                f"{self._status_misses[id(b)]} walks in a row"))
         if stats.status_polled:
             fresh = stats.status_succeeded > 0
             why = f"none of the {stats.status_polled} status rows could be read"
@@ -338,9 +362,13 @@ class HidSession:
         stats.transfers += self.cache.walk_transfers - before
         stats.reports.add((b.field.report_type, b.field.report_id))
         if value is None:
+            if b.row.is_status and id(b) in self._status_misses:
+                self._status_misses[id(b)] += 1
             return False
         stats.succeeded += 1
-        stats.status_succeeded += b.row.is_status
+        if b.row.is_status:
+            stats.status_succeeded += 1
+            self._status_misses[id(b)] = 0
         if b.row.is_command:
             if init:
                 self._publisher().add_cmd(b.row.name)
