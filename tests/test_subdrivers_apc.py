@@ -22,31 +22,13 @@ from subdrivers_testlib import (
 )
 
 from hidups import codec
-from hidups.descriptor.paths import parse_path
 from hidups.device import DeviceInfo
 from hidups.hid2nut.lookups import DATE_CONVERSION
-from hidups.usages import STANDARD
 
 SUB = apc.SUBDRIVER
 APC_CAPTURES = captures_of("051d")
 
 
-def test_every_row_path_parses_with_apc_names() -> None:
-    usages = SUB.usages.chained(STANDARD)
-    for row in SUB.hid2nut:
-        assert row.path is not None
-        assert parse_path(row.path, usages), row
-
-
-def test_row_count_matches_nut() -> None:
-    """NUT's apc_hid2nut has 97 active rows: 17 BOOL, 28 commands, 15 RW, 6 ABSENT."""
-    rows = SUB.hid2nut
-    assert len(rows) == 97
-    assert sum(r.is_status for r in rows) == 17
-    assert sum(r.is_command for r in rows) == 28
-    assert sum(bool(r.flags & apc.RW) for r in rows) == 15
-    assert sum(bool(r.flags & apc.ABSENT) for r in rows) == 6
-    assert len(SUB.usages) == 20
 
 
 @pytest.mark.parametrize("path", APC_CAPTURES, ids=lambda p: p.stem)
