@@ -282,13 +282,12 @@ def split_product(product: str | None) -> tuple[str, str | None, str | None]:
 
 
 def apc_format_model(device: DeviceInfo, ctx: Context) -> str | None:
-    """``ups.model`` from iProduct; the firmware parts go to ``ctx.state["publish"]``."""
+    """``ups.model`` from iProduct; the firmware parts are published beside it."""
     model, firmware, aux = split_product(device.product)
-    publish = ctx.state.setdefault("publish", {})
     if firmware is not None:
-        publish["ups.firmware"] = firmware
+        ctx.publish("ups.firmware", firmware)
     if aux is not None:
-        publish["ups.firmware.aux"] = aux
+        ctx.publish("ups.firmware.aux", aux)
     return model
 
 

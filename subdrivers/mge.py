@@ -8,18 +8,17 @@ path, ``[4]`` manual bypass, ``[5]`` ECO/ESS; ``Flow.[4]`` the output ratings;
 ``OutletSystem.Outlet.[1..4]`` the main outlet and the PowerShare groups).
 
 NUT keeps per-device decisions in globals (model family, country, ABM mode, the
-first nominal output voltage); here they live in ``ctx.state`` under the keys
-``mge.type``, ``mge.country``, ``mge.abm``, ``mge.abm_path``, ``mge.nominal``.
-Side effects NUT performs from inside conversions (publishing or deleting another
-variable, buzzword modes, writes) are requested through ``ctx.state`` keys the
-engine applies after the walk: ``publish``, ``delete``, ``buzzmode``, ``setvar``
-(see docs/subdrivers.md).
+first nominal output voltage); here they live in the subdriver's scratch
+``ctx.state`` under the keys ``mge.type``, ``mge.country``, ``mge.abm``,
+``mge.abm_path``, ``mge.nominal``. Side effects NUT performs from inside
+conversions (publishing or deleting another variable, buzzword modes, writes) go
+through the context's effect methods: ``ctx.publish``, ``ctx.delete``,
+``ctx.buzzmode``, ``ctx.request_write`` (see docs/subdrivers.md).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 
 from hidups.device import DeviceInfo
 from hidups.hid2nut.lookups import (
@@ -66,9 +65,9 @@ from hidups.hid2nut.table import (
     STRING,
     Context,
     Convert,
+    FunctionTable,
     Row,
     Table,
-    ToHid,
     ToNut,
 )
 from hidups.usages import UsageTable
@@ -262,49 +261,6 @@ MGE_USAGES = UsageTable(
     )
 )
 
-# --- a look-up that is a function one way and a table the other -------------------------
-
-
-class FunctionTable:
-    """A conversion function for HID → NUT, with a value table for writes and enums.
-
-    NUT's look-ups whose first entry carries a function use it for reading, and
-    their entries for writing (and for ADDENUM, keeping the entries the function
-    accepts). ``from_nut`` replaces the table for writing when given.
-    """
-
-    __slots__ = ("entries", "from_nut", "name", "to_nut_fn")
-
-    def __init__(
-        self,
-        name: str,
-        to_nut: ToNut,
-        entries: Iterable[tuple[int, str]] = (),
-        from_nut: ToHid | None = None,
-    ) -> None:
-        self.name = name
-        self.to_nut_fn = to_nut
-        self.entries = tuple(entries)
-        self.from_nut = from_nut
-
-    def to_nut(self, value: float, ctx: Context) -> str | None:
-        return self.to_nut_fn(value, ctx)
-
-    def to_hid(self, text: str, ctx: Context) -> float | None:
-        if self.from_nut is not None:
-            return self.from_nut(text, ctx)
-        for hid, nut in self.entries:
-            if nut == text:
-                return float(hid)
-        return None
-
-    def enum_values(self) -> list[str]:
-        return [text for _, text in self.entries]
-
-    def __repr__(self) -> str:
-        return f"FunctionTable({self.name!r})"
-
-
 # --- per-device state -----------------------------------------------------------------------
 
 
@@ -312,27 +268,6 @@ def mge_type(ctx: Context) -> int:
     """The model family found by ``format_model`` (line-interactive/online by default)."""
     value = ctx.state.get("mge.type", MGE_DEFAULT)
     return int(value)
-
-
-def _request(ctx: Context, key: str) -> dict[str, str]:
-    requests: dict[str, str] = ctx.state.setdefault(key, {})
-    return requests
-
-
-def _publish(ctx: Context, name: str, value: str) -> None:
-    """Ask the engine to set another variable (NUT calls dstate_setinfo here)."""
-    _request(ctx, "publish")[name] = value
-
-
-def _delete(ctx: Context, name: str) -> None:
-    """Ask the engine to remove a variable (NUT calls dstate_delinfo here)."""
-    deletions: set[str] = ctx.state.setdefault("delete", set())
-    deletions.add(name)
-
-
-def _buzzmode(ctx: Context, mode: str) -> None:
-    """Ask the engine to set ``experimental.ups.mode.buzzwords`` (NUT's buzzmode_set)."""
-    ctx.state["buzzmode"] = mode
 
 
 def _number(ctx: Context, name: str) -> float | None:
@@ -393,7 +328,7 @@ def _abm_uses_status(ctx: Context) -> bool:
 def abm_status_to_nut(value: float, ctx: Context) -> str | None:
     """``battery.charger.status`` from the ABM cycle; removed while ABM is off."""
     if not _abm_on(ctx):
-        _delete(ctx, "battery.charger.status")
+        ctx.delete("battery.charger.status")
         return None
     texts = ABM_STATUS_TEXT if _abm_uses_status(ctx) else ABM_MODE_TEXT
     return texts.get(int(value))
@@ -645,11 +580,11 @@ def eco_mode_check(ctx: Context) -> str | None:
         5,
     )
     if inside:
-        _buzzmode(ctx, "vendor:mge-hid:ECO")
+        ctx.buzzmode("vendor:mge-hid:ECO")
         return "ECO"
-    _publish(ctx, "input.eco.switchable", "normal")
+    ctx.publish("input.eco.switchable", "normal")
     if inside is not None:
-        _buzzmode(ctx, "vendor:mge-hid:normal")
+        ctx.buzzmode("vendor:mge-hid:normal")
     return None
 
 
@@ -665,7 +600,7 @@ def bypass_check(ctx: Context) -> str | None:
     )
     if inside:
         return "on"
-    _publish(ctx, "input.bypass.switch.off", "off")
+    ctx.publish("input.bypass.switch.off", "off")
     return None
 
 
@@ -677,7 +612,7 @@ def eco_switchable_to_nut(value: float, ctx: Context) -> str | None:
     if mode == 1:
         return eco_mode_check(ctx)
     if mode == 2:
-        _buzzmode(ctx, "vendor:mge-hid:ESS")
+        ctx.buzzmode("vendor:mge-hid:ESS")
         return "ESS"
     return None
 
@@ -698,12 +633,6 @@ def bypass_switch_on_to_nut(value: float, ctx: Context) -> str | None:
     return None
 
 
-def _request_write(ctx: Context, name: str, value: str) -> None:
-    """Ask the engine to write ``name`` (NUT calls its own setvar here)."""
-    writes: list[tuple[str, str]] = ctx.state.setdefault("setvar", [])
-    writes.append((name, value))
-
-
 def bypass_eco_auto(value: float, ctx: Context) -> str | None:
     """Enter ECO through automatic bypass (1), or leave both (0).
 
@@ -721,11 +650,11 @@ def bypass_eco_auto(value: float, ctx: Context) -> str | None:
         return "on"
     if ctx.get("input.bypass.switch.off") != "disabled":
         return None
-    _request_write(ctx, "input.bypass.switch.off", "off")
+    ctx.request_write("input.bypass.switch.off", "off")
     if ctx.get("input.eco.switchable") != "ECO":
         return None
-    _request_write(ctx, "input.eco.switchable", "normal")
-    _buzzmode(ctx, "vendor:mge-hid:normal")
+    ctx.request_write("input.eco.switchable", "normal")
+    ctx.buzzmode("vendor:mge-hid:normal")
     return "off"
 
 
@@ -828,11 +757,10 @@ NOMINAL_OUTPUT_VOLTAGE_INFO = FunctionTable(
 def converter_online_to_nut(value: float, ctx: Context) -> str | None:
     """Mains converter in use → online, but only while the UPS output is not off.
 
-    Reads the status bits gathered so far (``ctx.state["status_bits"]``); the
+    Reads the status bits gathered so far (``ctx.status_bits``); the
     PresentStatus.Good row that sets ``off`` comes earlier in the table.
     """
-    bits: set[str] = ctx.state.get("status_bits", set())
-    if "off" in bits:
+    if "off" in ctx.status_bits:
         return None
     return "!online" if value == 0 else "online"
 

@@ -113,7 +113,8 @@ def test_product_split_on_the_capture_products() -> None:
         model = apc.apc_format_model(device_of(data), ctx)
         upsc = data["upsc"]
         assert model == upsc["ups.model"], name
-        published = ctx.state.get("publish", {})
+        published = dict(ctx.published)
+        assert len(published) == len(ctx.published), ctx.published  # each published once
         assert published.get("ups.firmware") == upsc.get("ups.firmware"), name
         # the capture's product string lost the trailing space NUT's value still shows
         aux = upsc.get("ups.firmware.aux")

@@ -136,7 +136,7 @@ def test_abm_off_uses_present_status_bits() -> None:
     assert mge.EATON_DISCHARGING_INFO.to_nut(1, ctx) == "dischrg"
     assert mge.EATON_ABM_CHRG_DISCHRG_INFO.to_nut(1, ctx) is None
     assert mge.EATON_ABM_STATUS_INFO.to_nut(1, ctx) is None
-    assert ctx.state["delete"] == {"battery.charger.status"}
+    assert ctx.deleted == ["battery.charger.status"]
     ctx.variables["battery.charge"] = "100"  # master: no CHRG at full charge (5E floats)
     assert mge.EATON_CHARGING_INFO.to_nut(1, ctx) == "!chrg"
 
@@ -243,7 +243,7 @@ def test_converter_online_waits_for_off() -> None:
     ctx = FakeContext()
     assert mge.EATON_CONVERTER_ONLINE_INFO.to_nut(1, ctx) == "online"
     assert mge.EATON_CONVERTER_ONLINE_INFO.to_nut(0, ctx) == "!online"
-    ctx.state["status_bits"] = {"off"}
+    ctx.bits.add("off")
     assert mge.EATON_CONVERTER_ONLINE_INFO.to_nut(1, ctx) is None
 
 
@@ -252,10 +252,13 @@ def test_eco_mode_checks_bypass_window() -> None:
             "output.voltage.nominal": "230", "output.frequency.nominal": "50"}
     ctx = FakeContext(variables=dict(base))
     assert mge.EATON_INPUT_ECO_MODE_ON_OFF_INFO.to_nut(1, ctx) == "ECO"
-    assert ctx.state["buzzmode"] == "vendor:mge-hid:ECO"
+    assert ctx.buzzwords == ["vendor:mge-hid:ECO"]
+    assert ctx.published == [] and ctx.writes == []
     ctx = FakeContext(variables=dict(base, **{"input.bypass.voltage": "250"}))  # > +5 %
     assert mge.EATON_INPUT_ECO_MODE_ON_OFF_INFO.to_nut(1, ctx) is None
-    assert ctx.state["publish"] == {"input.eco.switchable": "normal"}
+    # NUT's eaton_input_eco_mode_check_range: dstate_setinfo, then buzzmode_set normal
+    assert ctx.published == [("input.eco.switchable", "normal")]
+    assert ctx.buzzwords == ["vendor:mge-hid:normal"]
     ctx = FakeContext(variables=dict(base, **{"input.bypass.voltage": "250",
                                               "input.transfer.eco.low": "200",
                                               "input.transfer.eco.high": "260"}))
@@ -270,8 +273,10 @@ def test_bypass_eco_command_requests_writes() -> None:
     ctx = FakeContext(variables={"input.bypass.switch.off": "disabled",
                                  "input.eco.switchable": "ECO"})
     assert mge.EATON_INPUT_ECO_MODE_AUTO_ON_OFF_INFO.to_hid("0", ctx) == 0
-    assert ctx.state["setvar"] == [("input.bypass.switch.off", "off"),
-                                   ("input.eco.switchable", "normal")]
+    assert ctx.writes == [("input.bypass.switch.off", "off"),
+                          ("input.eco.switchable", "normal")]
+    assert ctx.buzzwords == ["vendor:mge-hid:normal"]
+    assert ctx.published == [] and ctx.deleted == []
 
 
 # --- claim -------------------------------------------------------------------------------------

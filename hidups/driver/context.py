@@ -81,6 +81,26 @@ class DriverContext:
             return None
         return self.cache.fetch(ReportType.FEATURE, report_id)
 
+    # --- conversion effects (hidups.hid2nut.table.Context) ---------------------------------
+    # Temporary bridge: they leave today's ``state`` requests, which the engine's
+    # ``drain_requests`` carries out, until the engine implements them directly.
+
+    def publish(self, name: str, value: str) -> None:
+        self.state.setdefault("publish", {})[name] = value
+
+    def delete(self, name: str) -> None:
+        self.state.setdefault("delete", set()).add(name)
+
+    def buzzmode(self, word: str) -> None:
+        self.state["buzzmode"] = word
+
+    def request_write(self, name: str, value: str) -> None:
+        self.state.setdefault("setvar", []).append((name, value))
+
+    @property
+    def status_bits(self) -> frozenset[str]:
+        return frozenset(self.state.get("status_bits", ()))
+
     def forget_strings(self) -> None:
         """After a reconnect the device may be another unit with other strings."""
         self._strings.clear()
