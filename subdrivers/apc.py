@@ -36,6 +36,8 @@ from hidups.hid2nut.table import (
     BOOL,
     CMD,
     NONE,
+    OFFDELAY,
+    ONDELAY,
     QUICK,
     RW,
     SEMI_STATIC,
@@ -48,12 +50,10 @@ from hidups.hid2nut.table import (
 from hidups.usages import UsageTable
 
 APC_VENDOR_ID = 0x051D
-ONDELAY = "30"  # NUT's DEFAULT_ONDELAY
-OFFDELAY = "20"  # NUT's DEFAULT_OFFDELAY
 
 # --- vendor usages ----------------------------------------------------------------------
 
-APC_USAGES = UsageTable(
+USAGES = UsageTable(
     (
         ("APCGeneralCollection", 0xFF860005),
         ("APCEnvironment", 0xFF860006),
@@ -145,7 +145,7 @@ APC_SENSITIVITY_INFO = Table("apc_sensitivity_info", ((0, "low"), (1, "medium"),
 
 # --- the hid2nut table --------------------------------------------------------------------
 
-APC_HID2NUT: tuple[Row, ...] = (
+HID2NUT: tuple[Row, ...] = (
     # battery
     Row("battery.charge", "UPS.PowerSummary.RemainingCapacity", "%.0f"),
     Row("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimit", "%.0f", RW | STRING | SEMI_STATIC, length=10),
@@ -341,7 +341,7 @@ MAX_REPORT_PRODUCTS = ("Back-UPS ES 525", "Back-UPS CS")
 
 #: 5G Smart-UPS (and Smart-UPS with firmware 04.3, PID 4) use the interrupt pipe
 #: for a proprietary protocol: poll only.
-APC_DEVICES = (
+DEVICES = (
     UsbId(APC_VENDOR_ID, 0x0000, "AP9584 serial to USB kit"),
     UsbId(APC_VENDOR_ID, 0x0002, "Back-UPS and most models"),
     UsbId(APC_VENDOR_ID, 0x0003, "5G models", tweaks={"pollonly": ""}),
@@ -420,9 +420,9 @@ def apc_fix_report_desc(device: DeviceInfo, desc: ReportDescriptor, options: Opt
 SUBDRIVER = Subdriver(
     name="APC HID",
     version="0.101",
-    usages=APC_USAGES,
-    hid2nut=APC_HID2NUT,
-    devices=APC_DEVICES,
+    usages=USAGES,
+    hid2nut=HID2NUT,
+    devices=DEVICES,
     claim=apc_claim,
     format_model=apc_format_model,
     format_mfr=apc_format_mfr,

@@ -25,6 +25,8 @@ from hidups.hid2nut.table import (
     BOOL,
     CMD,
     NONE,
+    OFFDELAY,
+    ONDELAY,
     QUICK,
     RW,
     STATIC,
@@ -38,12 +40,10 @@ from hidups.usages import UsageTable
 
 BELKIN_VENDOR_ID = 0x050D
 LIEBERT_VENDOR_ID = 0x10AF
-ONDELAY = "30"  # NUT's DEFAULT_ONDELAY
-OFFDELAY = "20"  # NUT's DEFAULT_OFFDELAY
 
 # --- vendor usages (page 0x86, as Belkin encoded them) ------------------------------------
 
-BELKIN_USAGES = UsageTable(
+USAGES = UsageTable(
     (
         ("BELKINConfig", 0x00860026),
         ("BELKINConfigVoltage", 0x00860040),
@@ -223,7 +223,7 @@ BELKIN_TEST_INFO = Table(
 
 # --- the hid2nut table --------------------------------------------------------------------
 
-BELKIN_HID2NUT: tuple[Row, ...] = (
+HID2NUT: tuple[Row, ...] = (
     # Belkin vendor tree (volts and hertz in tenths)
     Row("battery.charge", "UPS.BELKINBatterySystem.BELKINCharge", "%.0f"),
     Row("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimit", "%.0f"),
@@ -339,7 +339,7 @@ def belkin_format_serial(device: DeviceInfo, ctx: Context) -> str | None:
 
 # --- claim ------------------------------------------------------------------------------------
 
-BELKIN_DEVICES = (
+DEVICES = (
     UsbId(BELKIN_VENDOR_ID, 0x0980, "F6C800-UNV"),
     UsbId(BELKIN_VENDOR_ID, 0x0900, "F6C900-UNV"),
     UsbId(BELKIN_VENDOR_ID, 0x0910, "F6C100-UNV"),
@@ -382,9 +382,9 @@ def belkin_claim(sub: Subdriver, device: DeviceInfo, options: Options) -> Claim 
 SUBDRIVER = Subdriver(
     name="Belkin/Liebert HID",
     version="0.23",
-    usages=BELKIN_USAGES,
-    hid2nut=BELKIN_HID2NUT,
-    devices=BELKIN_DEVICES,
+    usages=USAGES,
+    hid2nut=HID2NUT,
+    devices=DEVICES,
     claim=belkin_claim,
     format_model=belkin_format_model,
     format_mfr=belkin_format_mfr,

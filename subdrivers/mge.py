@@ -58,6 +58,8 @@ from hidups.hid2nut.table import (
     CMD,
     ENUM,
     NONE,
+    OFFDELAY,
+    ONDELAY,
     QUICK,
     RW,
     SEMI_STATIC,
@@ -93,8 +95,6 @@ PHOENIXTEC_VENDOR_ID = 0x06DA
 IBM_VENDOR_ID = 0x04B3
 KSTAR_VENDOR_ID = 0x09D6
 
-ONDELAY = "30"  # NUT's DEFAULT_ONDELAY
-OFFDELAY = "20"  # NUT's DEFAULT_OFFDELAY
 
 # Country codes of UPS.PowerSummary.Country (NUT's country_code_t).
 COUNTRY_UNKNOWN = -1
@@ -106,7 +106,7 @@ COUNTRY_AUSTRALIA = 4
 
 # --- vendor usages ----------------------------------------------------------------------
 
-MGE_USAGES = UsageTable(
+USAGES = UsageTable(
     (
         ("Undefined", 0xFFFF0000),
         ("STS", 0xFFFF0001),
@@ -771,7 +771,7 @@ EATON_CONVERTER_ONLINE_INFO = Convert("eaton_converter_online_info", converter_o
 
 # --- the hid2nut table ----------------------------------------------------------------------
 
-MGE_HID2NUT: tuple[Row, ...] = (
+HID2NUT: tuple[Row, ...] = (
     # device (country is read only to be remembered)
     Row("device.country", "UPS.PowerSummary.Country", "Europe", STRING | STATIC, EATON_CHECK_COUNTRY_INFO, length=20),
     Row("device.usb.version", "UPS.System.USB.iVersion", None, STRING | STATIC, STRINGID_CONVERSION, length=20),
@@ -1081,7 +1081,7 @@ def mge_format_mfr(device: DeviceInfo, ctx: Context) -> str | None:
 
 # --- claim ----------------------------------------------------------------------------------
 
-MGE_DEVICES = (
+DEVICES = (
     UsbId(EATON_VENDOR_ID, 0x0001, "various models"),
     UsbId(EATON_VENDOR_ID, 0xFFFF, "various models"),
     UsbId(DELL_VENDOR_ID, 0xFFFF, "Dell, various models"),
@@ -1130,9 +1130,9 @@ def mge_claim(sub: Subdriver, device: DeviceInfo, options: Options) -> Claim | N
 SUBDRIVER = Subdriver(
     name="MGE HID",
     version="1.59",
-    usages=MGE_USAGES,
-    hid2nut=MGE_HID2NUT,
-    devices=MGE_DEVICES,
+    usages=USAGES,
+    hid2nut=HID2NUT,
+    devices=DEVICES,
     claim=mge_claim,
     format_model=mge_format_model,
     format_mfr=mge_format_mfr,

@@ -26,11 +26,15 @@ from hidups.device import DeviceInfo
 BOOL = "BOOL"
 ALARM = "ups.alarm"
 
-#: NUT's DEFAULT_ONDELAY / DEFAULT_OFFDELAY (seconds, as text): the ``fmt`` of the
-#: ``ups.delay.start``/``ups.delay.shutdown`` ABSENT rows and of ``load.on.delay``/
-#: ``load.off.delay`` commands. Defined once so every table uses NUT's one value.
+#: NUT's DEFAULT_ONDELAY / DEFAULT_OFFDELAY (usbhid-ups.h; seconds, as text): the
+#: ``fmt`` of the ``ups.delay.start``/``ups.delay.shutdown`` ABSENT rows and of the
+#: ``load.on.delay``/``load.off.delay`` commands. Defined once, as NUT does, so no
+#: table can drift from the value the driver's ``ondelay``/``offdelay`` checks use.
 ONDELAY = "30"
 OFFDELAY = "20"
+#: NUT's DEFAULT_ONDELAY_CPS / DEFAULT_OFFDELAY_CPS: CyberPower's longer defaults.
+ONDELAY_CPS = "120"
+OFFDELAY_CPS = "60"
 
 
 class Flag(enum.IntFlag):
