@@ -295,46 +295,6 @@ def apc_format_mfr(device: DeviceInfo, ctx: Context) -> str | None:
     return device.manufacturer if device.manufacturer is not None else "APC"
 
 
-# --- option defaults -------------------------------------------------------------------
-
-_LBRB_VENDORS = ("APC", "American Power Conversion")
-
-
-def _series_model(product: str, series: str) -> bool:
-    """The product names a model of ``series``: starts with it or has it after a space."""
-    return product.startswith(series) or (" " + series) in product
-
-
-def needs_lbrb_delay(device: DeviceInfo) -> bool:
-    """BX…MI, BVK…M2 and BK…M2-CH Back-UPS flash LB/RB during self-calibration.
-
-    NUT (after 2.8.0, issues #2347, #2565, #2944, #3006) then defaults
-    ``lbrb_log_delay_sec`` to 3 unless the user set it.
-    """
-    product = device.product or ""
-    if device.manufacturer not in _LBRB_VENDORS or not product:
-        return False
-    n = len(product)
-    if n > 6 and _series_model(product, "BX") and product.endswith("MI"):
-        return True
-    if n > 7 and _series_model(product, "BVK") and product.endswith("M2"):
-        return True
-    return (
-        n > 9
-        and _series_model(product, "BK")
-        and product[-5:-3] == "M2"
-        and product[-3] in "-_"
-        and product.endswith("CH")
-    )
-
-
-def option_defaults(device: DeviceInfo) -> dict[str, str]:
-    """Option defaults NUT applies to this APC device (the user's own setting wins)."""
-    if needs_lbrb_delay(device):
-        return {"lbrb_log_delay_sec": "3"}
-    return {}
-
-
 #: Back-UPS models whose firmware overflows some reports: NUT then asks for whole
 #: buffers (its ``maxreport`` flag).
 MAX_REPORT_PRODUCTS = ("Back-UPS ES 525", "Back-UPS CS")
@@ -351,7 +311,11 @@ DEVICES = (
 
 
 def apc_claim(sub: Subdriver, device: DeviceInfo, options: Options) -> Claim | None:
-    """NUT's table claim, plus the per-model tweaks (``maxreport``, lbrb delay)."""
+    """NUT's table claim, plus ``maxreport`` for the Back-UPS that need it.
+
+    (The LB/RB debounce default for BX…MI/BVK…M2/BK…M2-CH models is not a claim
+    tweak: NUT decides it in the driver core, ``hidups.driver.status.lbrb_default_delay``.)
+    """
     claim = claim_by_table(sub, device, options)
     if claim is None:
         return None
@@ -363,7 +327,6 @@ def apc_claim(sub: Subdriver, device: DeviceInfo, options: Options) -> Claim | N
         and device.product.startswith(MAX_REPORT_PRODUCTS)
     ):
         tweaks["maxreport"] = ""
-    tweaks.update(option_defaults(device))
     return Claim(tweaks=tweaks)
 
 

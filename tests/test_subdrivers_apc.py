@@ -23,6 +23,7 @@ from subdrivers_testlib import (
 
 from hidups import codec
 from hidups.device import DeviceInfo
+from hidups.driver.status import lbrb_default_delay
 from hidups.hid2nut.lookups import DATE_CONVERSION
 
 SUB = apc.SUBDRIVER
@@ -174,13 +175,13 @@ def test_claims_and_tweaks() -> None:
     ],
 )
 def test_lbrb_log_delay_default(mfr: str, product: str, delayed: bool) -> None:
-    """NUT (after 2.8.0) defaults lbrb_log_delay_sec=3 for these Back-UPS models."""
+    """NUT (after 2.8.0) defaults lbrb_log_delay_sec=3 for these Back-UPS models, in the
+    driver core (one rule: hidups.driver.status), not as an APC claim tweak."""
     device = DeviceInfo(0x051D, 0x0002, mfr, product)
-    expected = {"lbrb_log_delay_sec": "3"} if delayed else {}
-    assert apc.option_defaults(device) == expected
+    assert lbrb_default_delay(device) == (3 if delayed else 0)
     claim = SUB.claims(device, {})
     assert claim is not None
-    assert ("lbrb_log_delay_sec" in claim.tweaks) is delayed
+    assert "lbrb_log_delay_sec" not in claim.tweaks
 
 
 XS_1400U = "apc-back-ups-xs-1400u-nut1189.json"
