@@ -49,7 +49,7 @@ from hidups.hid2nut.table import (
 )
 from hidups.usages import UsageTable
 
-APC_VENDOR_ID = 0x051D
+APC_VENDOR = 0x051D
 
 # --- vendor usages ----------------------------------------------------------------------
 
@@ -302,11 +302,11 @@ MAX_REPORT_PRODUCTS = ("Back-UPS ES 525", "Back-UPS CS")
 #: 5G Smart-UPS (and Smart-UPS with firmware 04.3, PID 4) use the interrupt pipe
 #: for a proprietary protocol: poll only.
 DEVICES = (
-    UsbId(APC_VENDOR_ID, 0x0000, "AP9584 serial to USB kit"),
-    UsbId(APC_VENDOR_ID, 0x0002, "Back-UPS and most models"),
-    UsbId(APC_VENDOR_ID, 0x0003, "5G models", tweaks={"pollonly": ""}),
-    UsbId(APC_VENDOR_ID, 0x0004, "Smart-UPS 1000, firmware 04.3", tweaks={"pollonly": ""}),
-    UsbId(APC_VENDOR_ID, 0x0005, "models from 2025 on"),
+    UsbId(APC_VENDOR, 0x0000, "AP9584 serial to USB kit"),
+    UsbId(APC_VENDOR, 0x0002, "Back-UPS and most models"),
+    UsbId(APC_VENDOR, 0x0003, "5G models", tweaks={"pollonly": ""}),
+    UsbId(APC_VENDOR, 0x0004, "Smart-UPS 1000, firmware 04.3", tweaks={"pollonly": ""}),
+    UsbId(APC_VENDOR, 0x0005, "models from 2025 on"),
 )
 
 
@@ -321,7 +321,7 @@ def apc_claim(sub: Subdriver, device: DeviceInfo, options: Options) -> Claim | N
         return None
     tweaks = dict(claim.tweaks)
     if (
-        device.vendor_id == APC_VENDOR_ID
+        device.vendor_id == APC_VENDOR
         and device.product_id == 0x0002
         and device.product is not None
         and device.product.startswith(MAX_REPORT_PRODUCTS)
@@ -353,7 +353,7 @@ def apc_fix_report_desc(device: DeviceInfo, desc: ReportDescriptor, options: Opt
     Voltage becomes 0..2 * HVT max and ConfigVoltage max becomes 255 (one byte).
     Only for 051d:0002, and not with ``disable_fix_report_desc``.
     """
-    if (device.vendor_id, device.product_id) != (APC_VENDOR_ID, 0x0002):
+    if (device.vendor_id, device.product_id) != (APC_VENDOR, 0x0002):
         return []
     if "disable_fix_report_desc" in options:
         return []

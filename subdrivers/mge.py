@@ -86,14 +86,14 @@ from .mge_models import (
     model_name,
 )
 
-EATON_VENDOR_ID = 0x0463
-DELL_VENDOR_ID = 0x047C
-POWERWARE_VENDOR_ID = 0x0592
-HP_VENDOR_ID = 0x03F0
-AEG_VENDOR_ID = 0x2B2D
-PHOENIXTEC_VENDOR_ID = 0x06DA
-IBM_VENDOR_ID = 0x04B3
-KSTAR_VENDOR_ID = 0x09D6
+EATON_VENDOR = 0x0463
+DELL_VENDOR = 0x047C
+POWERWARE_VENDOR = 0x0592
+HP_VENDOR = 0x03F0
+AEG_VENDOR = 0x2B2D
+PHOENIXTEC_VENDOR = 0x06DA
+IBM_VENDOR = 0x04B3
+KSTAR_VENDOR = 0x09D6
 
 
 # Country codes of UPS.PowerSummary.Country (NUT's country_code_t).
@@ -1059,7 +1059,7 @@ def mge_format_model(device: DeviceInfo, ctx: Context) -> str | None:
     string at ``UPS.PowerSummary.iModel``, or else from the output VA rating
     (``UPS.Flow.[4].ConfigApparentPower``); without either, iProduct stays.
     """
-    if device.vendor_id == DELL_VENDOR_ID:
+    if device.vendor_id == DELL_VENDOR:
         return device.product
     product = device.product if device.product is not None else "unknown"
     model = _string_at(ctx, "UPS.PowerSummary.iModel")
@@ -1082,18 +1082,18 @@ def mge_format_mfr(device: DeviceInfo, ctx: Context) -> str | None:
 # --- claim ----------------------------------------------------------------------------------
 
 DEVICES = (
-    UsbId(EATON_VENDOR_ID, 0x0001, "various models"),
-    UsbId(EATON_VENDOR_ID, 0xFFFF, "various models"),
-    UsbId(DELL_VENDOR_ID, 0xFFFF, "Dell, various models"),
-    UsbId(POWERWARE_VENDOR_ID, 0x0004, "Powerware PW 9140"),
-    UsbId(HP_VENDOR_ID, 0x1FE5, "HP R/T3000"),
-    UsbId(HP_VENDOR_ID, 0x1FE6, "HP R/T3000"),
-    UsbId(HP_VENDOR_ID, 0x1FE7, "HP, various models"),
-    UsbId(HP_VENDOR_ID, 0x1FE8, "HP, various models"),
-    UsbId(AEG_VENDOR_ID, 0xFFFF, "AEG PROTECT B / NAS"),
-    UsbId(PHOENIXTEC_VENDOR_ID, 0xFFFF, "AEG PROTECT NAS only (else liebert)"),
-    UsbId(IBM_VENDOR_ID, 0x0001, "IBM 6000 VA LCD 4U Rack, 5396-1Kx"),
-    UsbId(KSTAR_VENDOR_ID, 0x0001, "MasterPower MF-UPS650VA (KSTAR)"),
+    UsbId(EATON_VENDOR, 0x0001, "various models"),
+    UsbId(EATON_VENDOR, 0xFFFF, "various models"),
+    UsbId(DELL_VENDOR, 0xFFFF, "Dell, various models"),
+    UsbId(POWERWARE_VENDOR, 0x0004, "Powerware PW 9140"),
+    UsbId(HP_VENDOR, 0x1FE5, "HP R/T3000"),
+    UsbId(HP_VENDOR, 0x1FE6, "HP R/T3000"),
+    UsbId(HP_VENDOR, 0x1FE7, "HP, various models"),
+    UsbId(HP_VENDOR, 0x1FE8, "HP, various models"),
+    UsbId(AEG_VENDOR, 0xFFFF, "AEG PROTECT B / NAS"),
+    UsbId(PHOENIXTEC_VENDOR, 0xFFFF, "AEG PROTECT NAS only (else liebert)"),
+    UsbId(IBM_VENDOR, 0x0001, "IBM 6000 VA LCD 4U Rack, 5396-1Kx"),
+    UsbId(KSTAR_VENDOR, 0x0001, "MasterPower MF-UPS650VA (KSTAR)"),
 )
 
 
@@ -1113,16 +1113,16 @@ def mge_claim(sub: Subdriver, device: DeviceInfo, options: Options) -> Claim | N
     if support is Support.NOT:
         return None
     vid = device.vendor_id
-    if vid == PHOENIXTEC_VENDOR_ID:
+    if vid == PHOENIXTEC_VENDOR:
         if _mentions(device.manufacturer, "AEG") or _mentions(device.product, "AEG"):
             return Claim()
         return None
-    if vid == KSTAR_VENDOR_ID:
+    if vid == KSTAR_VENDOR:
         return Claim() if _mentions(device.manufacturer, "KSTAR") else None
     if support is Support.POSSIBLY and "productid" not in options:
         return None
     tweaks: dict[str, str] = {}
-    if vid == EATON_VENDOR_ID and device.bcd_device == 0x0202:
+    if vid == EATON_VENDOR and device.bcd_device == 0x0202:
         tweaks["usb_hid_desc_index"] = "1"
     return Claim(tweaks=tweaks)
 
