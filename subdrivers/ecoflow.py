@@ -54,7 +54,7 @@ def runtime_minutes_to_nut(value: float, ctx: Context) -> str | None:
     return "%.0f" % (value * 60.0)
 
 
-ECOFLOW_RUNTIME_CONVERSION_LKP = Convert("ecoflow_runtime_conversion", runtime_minutes_to_nut)
+ECOFLOW_RUNTIME_CONVERSION_LKP = Convert("ecoflow_runtime_conversion_lkp", runtime_minutes_to_nut)
 
 # --- hid2nut --------------------------------------------------------------------------
 

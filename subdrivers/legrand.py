@@ -62,10 +62,10 @@ def times_10m_to_nut(value: float, ctx: Context) -> str | None:
     return "%0.1f" % (value * 10000000)
 
 
-LEGRAND_TIMES10_INFO = Convert("legrand_times10", times_10_to_nut)
-LEGRAND_TIMES100K_INFO = Convert("legrand_times100k", times_100k_to_nut)
-LEGRAND_TIMES1M_INFO = Convert("legrand_times1M", times_1m_to_nut)
-LEGRAND_TIMES10M_INFO = Convert("legrand_times10M", times_10m_to_nut)
+LEGRAND_TIMES10_INFO = Convert("legrand_times10_info", times_10_to_nut)
+LEGRAND_TIMES100K_INFO = Convert("legrand_times100k_info", times_100k_to_nut)
+LEGRAND_TIMES1M_INFO = Convert("legrand_times1M_info", times_1m_to_nut)
+LEGRAND_TIMES10M_INFO = Convert("legrand_times10M_info", times_10m_to_nut)
 
 # --- hid2nut --------------------------------------------------------------------------
 

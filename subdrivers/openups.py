@@ -117,15 +117,15 @@ def _nonzero_status(name: str, when_set: str, when_clear: str) -> Convert:
     return Convert(name, to_nut)
 
 
-OPENUPS_CHARGING_INFO = _nonzero_status("openups_charging", "chrg", "!chrg")
-OPENUPS_DISCHARGING_INFO = _nonzero_status("openups_discharging", "dischrg", "!dischrg")
-OPENUPS_ONLINE_INFO = _nonzero_status("openups_online", "online", "!online")
-OPENUPS_OFF_INFO = _nonzero_status("openups_off", "!off", "off")
-OPENUPS_VIN_INFO = Convert("openups_vin", input_voltage_to_nut)
-OPENUPS_VOUT_INFO = Convert("openups_vout", output_voltage_to_nut)
-OPENUPS_CCHARGE_INFO = Convert("openups_ccharge", charge_current_to_nut)
-OPENUPS_CDISCHARGE_INFO = Convert("openups_cdischarge", discharge_current_to_nut)
-OPENUPS_TEMPERATURE_INFO = Convert("openups_temperature", temperature_to_nut)
+OPENUPS_CHARGING_INFO = _nonzero_status("openups_charging_info", "chrg", "!chrg")
+OPENUPS_DISCHARGING_INFO = _nonzero_status("openups_discharging_info", "dischrg", "!dischrg")
+OPENUPS_ONLINE_INFO = _nonzero_status("openups_online_info", "online", "!online")
+OPENUPS_OFF_INFO = _nonzero_status("openups_off_info", "!off", "off")
+OPENUPS_VIN_INFO = Convert("openups_vin_info", input_voltage_to_nut)
+OPENUPS_VOUT_INFO = Convert("openups_vout_info", output_voltage_to_nut)
+OPENUPS_CCHARGE_INFO = Convert("openups_ccharge_info", charge_current_to_nut)
+OPENUPS_CDISCHARGE_INFO = Convert("openups_cdischarge_info", discharge_current_to_nut)
+OPENUPS_TEMPERATURE_INFO = Convert("openups_temperature_info", temperature_to_nut)
 
 # --- hid2nut --------------------------------------------------------------------------
 

@@ -216,20 +216,20 @@ def _bit_status(name: str, mask: int, match: int, when_set: str, when_clear: str
 
 POWERCOM_VOLTAGE_CONVERSION = Convert("powercom_voltage_conversion", voltage_times_4_to_nut)
 # InternalChargeController: bit 0 UPS fault, 1 battery bad, 2 test running, 4 shutdown count
-POWERCOM_UPSFAIL_CONVERSION = _bit_status("powercom_upsfail", 0x01, 0x01, "fanfail", "!fanfail")
+POWERCOM_UPSFAIL_CONVERSION = _bit_status("powercom_upsfail_conversion", 0x01, 0x01, "fanfail", "!fanfail")
 POWERCOM_REPLACEBATT_CONVERSION = _bit_status(
-    "powercom_replacebatt", 0x02, 0x02, "replacebatt", "!replacebatt")
-POWERCOM_TEST_CONVERSION = _bit_status("powercom_test", 0x04, 0x04, "cal", "!cal")
+    "powercom_replacebatt_conversion", 0x02, 0x02, "replacebatt", "!replacebatt")
+POWERCOM_TEST_CONVERSION = _bit_status("powercom_test_conversion", 0x04, 0x04, "cal", "!cal")
 POWERCOM_SHUTDOWNIMM_CONVERSION = _bit_status(
-    "powercom_shutdownimm", 0x10, 0x10, "shutdownimm", "!shutdownimm")
+    "powercom_shutdownimm_conversion", 0x10, 0x10, "shutdownimm", "!shutdownimm")
 # PrimaryBatterySupport: bit 0 line failed, 1 battery low, 3 AVR active, 4 boost (else buck),
 # 5 overload
-POWERCOM_ONLINE_CONVERSION = _bit_status("powercom_online", 0x01, 0x01, "!online", "online")
-POWERCOM_LOWBATT_CONVERSION = _bit_status("powercom_lowbatt", 0x02, 0x02, "lowbatt", "!lowbatt")
-POWERCOM_TRIM_CONVERSION = _bit_status("powercom_trim", 0x18, 0x08, "trim", "!trim")
-POWERCOM_BOOST_CONVERSION = _bit_status("powercom_boost", 0x18, 0x18, "boost", "!boost")
+POWERCOM_ONLINE_CONVERSION = _bit_status("powercom_online_conversion", 0x01, 0x01, "!online", "online")
+POWERCOM_LOWBATT_CONVERSION = _bit_status("powercom_lowbatt_conversion", 0x02, 0x02, "lowbatt", "!lowbatt")
+POWERCOM_TRIM_CONVERSION = _bit_status("powercom_trim_conversion", 0x18, 0x08, "trim", "!trim")
+POWERCOM_BOOST_CONVERSION = _bit_status("powercom_boost_conversion", 0x18, 0x18, "boost", "!boost")
 POWERCOM_OVERLOAD_CONVERSION = _bit_status(
-    "powercom_overload", 0x20, 0x20, "overload", "!overload")
+    "powercom_overload_conversion", 0x20, 0x20, "overload", "!overload")
 
 # --- battery voltage from report 0xa4 -----------------------------------------------------
 
@@ -260,7 +260,7 @@ def battery_voltage_to_nut(value: float, ctx: Context) -> str | None:
     return reading
 
 
-POWERCOM_HACK_VOLTAGE_LKP = Convert("powercom_hack_voltage", battery_voltage_to_nut)
+POWERCOM_HACK_VOLTAGE_LKP = Convert("powercom_hack_voltage_lkp", battery_voltage_to_nut)
 
 # --- hid2nut --------------------------------------------------------------------------
 
