@@ -9,6 +9,7 @@ no vendor lists); it is checked for parsing and for naming no vendor usage.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import json
 from pathlib import Path
@@ -97,3 +98,42 @@ def test_flag_counts_equal_nut(module: str) -> None:
     rows = subdriver(module).hid2nut
     ours = {flag: sum(bool(row.flags & Flag[flag]) for row in rows) for flag in nut["flag_rows"]}
     assert ours == nut["flag_rows"], f"NUT {COUNTS['nut_version']} {nut['file']}"
+
+
+# --- one spelling ------------------------------------------------------------------------
+
+DELAY_ROWS = {"ups.delay.start", "ups.delay.shutdown", "load.on.delay", "load.off.delay"}
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_names_its_tables_alike(module: str) -> None:
+    """``USAGES``, ``DEVICES``, ``HID2NUT`` are what ``SUBDRIVER`` uses, in every module."""
+    mod = importlib.import_module(f"hidups.subdrivers.{module}")
+    sub = subdriver(module)
+    assert sub.usages is mod.USAGES
+    assert sub.devices is mod.DEVICES
+    assert sub.hid2nut is mod.HID2NUT
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_rows_are_one_line_of_names_and_constants(module: str) -> None:
+    """Source check: one ``Row`` per line, no call or lambda inside a row, ``BOOL`` and
+    NUT's delay defaults by name (not ``"BOOL"``, ``"30"``, ``"20"``)."""
+    path = Path(importlib.import_module(f"hidups.subdrivers.{module}").__file__ or "")
+    tree = ast.parse(path.read_text(), str(path))
+    rows = [node for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "Row"]
+    assert len(rows) == len(subdriver(module).hid2nut)
+    for row in rows:
+        where = f"{path.name}:{row.lineno}"
+        assert row.end_lineno == row.lineno, f"{where}: a row spans lines"
+        args = [*row.args, *(k.value for k in row.keywords)]
+        for arg in args:
+            inner = [n for n in ast.walk(arg) if isinstance(n, (ast.Call, ast.Lambda))]
+            assert not inner, f"{where}: logic inside a row"
+        first = row.args[0]
+        assert not (isinstance(first, ast.Constant) and first.value == BOOL), where
+        if isinstance(first, ast.Constant) and first.value in DELAY_ROWS and len(row.args) > 2:
+            fmt = row.args[2]
+            assert not (isinstance(fmt, ast.Constant) and fmt.value in ("30", "20")), where
