@@ -153,6 +153,7 @@ def test_abm_on_with_charger_mode_path() -> None:
                      6: "off"}
     flags = {v: mge.EATON_ABM_CHRG_DISCHRG_INFO.to_nut(v, ctx) for v in (1, 2, 3, 4, 6)}
     assert flags == {1: "chrg", 2: "dischrg", 3: "chrg", 4: None, 6: None}
+    assert ctx.deleted == []  # battery.charger.status stays while ABM is on
 
 
 def test_abm_on_with_charger_status_path() -> None:
