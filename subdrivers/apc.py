@@ -36,6 +36,8 @@ from hidups.hid2nut.table import (
     BOOL,
     CMD,
     NONE,
+    OFFDELAY,
+    ONDELAY,
     QUICK,
     RW,
     SEMI_STATIC,
@@ -47,13 +49,11 @@ from hidups.hid2nut.table import (
 )
 from hidups.usages import UsageTable
 
-APC_VENDOR_ID = 0x051D
-ONDELAY = "30"  # NUT's DEFAULT_ONDELAY
-OFFDELAY = "20"  # NUT's DEFAULT_OFFDELAY
+APC_VENDOR = 0x051D
 
 # --- vendor usages ----------------------------------------------------------------------
 
-APC_USAGES = UsageTable(
+USAGES = UsageTable(
     (
         ("APCGeneralCollection", 0xFF860005),
         ("APCEnvironment", 0xFF860006),
@@ -145,7 +145,7 @@ APC_SENSITIVITY_INFO = Table("apc_sensitivity_info", ((0, "low"), (1, "medium"),
 
 # --- the hid2nut table --------------------------------------------------------------------
 
-APC_HID2NUT: tuple[Row, ...] = (
+HID2NUT: tuple[Row, ...] = (
     # battery
     Row("battery.charge", "UPS.PowerSummary.RemainingCapacity", "%.0f"),
     Row("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimit", "%.0f", RW | STRING | SEMI_STATIC, length=10),
@@ -282,58 +282,17 @@ def split_product(product: str | None) -> tuple[str, str | None, str | None]:
 
 
 def apc_format_model(device: DeviceInfo, ctx: Context) -> str | None:
-    """``ups.model`` from iProduct; the firmware parts go to ``ctx.state["publish"]``."""
+    """``ups.model`` from iProduct; the firmware parts are published beside it."""
     model, firmware, aux = split_product(device.product)
-    publish = ctx.state.setdefault("publish", {})
     if firmware is not None:
-        publish["ups.firmware"] = firmware
+        ctx.publish("ups.firmware", firmware)
     if aux is not None:
-        publish["ups.firmware.aux"] = aux
+        ctx.publish("ups.firmware.aux", aux)
     return model
 
 
 def apc_format_mfr(device: DeviceInfo, ctx: Context) -> str | None:
     return device.manufacturer if device.manufacturer is not None else "APC"
-
-
-# --- option defaults -------------------------------------------------------------------
-
-_LBRB_VENDORS = ("APC", "American Power Conversion")
-
-
-def _series_model(product: str, series: str) -> bool:
-    """The product names a model of ``series``: starts with it or has it after a space."""
-    return product.startswith(series) or (" " + series) in product
-
-
-def needs_lbrb_delay(device: DeviceInfo) -> bool:
-    """BX…MI, BVK…M2 and BK…M2-CH Back-UPS flash LB/RB during self-calibration.
-
-    NUT (after 2.8.0, issues #2347, #2565, #2944, #3006) then defaults
-    ``lbrb_log_delay_sec`` to 3 unless the user set it.
-    """
-    product = device.product or ""
-    if device.manufacturer not in _LBRB_VENDORS or not product:
-        return False
-    n = len(product)
-    if n > 6 and _series_model(product, "BX") and product.endswith("MI"):
-        return True
-    if n > 7 and _series_model(product, "BVK") and product.endswith("M2"):
-        return True
-    return (
-        n > 9
-        and _series_model(product, "BK")
-        and product[-5:-3] == "M2"
-        and product[-3] in "-_"
-        and product.endswith("CH")
-    )
-
-
-def option_defaults(device: DeviceInfo) -> dict[str, str]:
-    """Option defaults NUT applies to this APC device (the user's own setting wins)."""
-    if needs_lbrb_delay(device):
-        return {"lbrb_log_delay_sec": "3"}
-    return {}
 
 
 #: Back-UPS models whose firmware overflows some reports: NUT then asks for whole
@@ -342,29 +301,32 @@ MAX_REPORT_PRODUCTS = ("Back-UPS ES 525", "Back-UPS CS")
 
 #: 5G Smart-UPS (and Smart-UPS with firmware 04.3, PID 4) use the interrupt pipe
 #: for a proprietary protocol: poll only.
-APC_DEVICES = (
-    UsbId(APC_VENDOR_ID, 0x0000, "AP9584 serial to USB kit"),
-    UsbId(APC_VENDOR_ID, 0x0002, "Back-UPS and most models"),
-    UsbId(APC_VENDOR_ID, 0x0003, "5G models", tweaks={"pollonly": ""}),
-    UsbId(APC_VENDOR_ID, 0x0004, "Smart-UPS 1000, firmware 04.3", tweaks={"pollonly": ""}),
-    UsbId(APC_VENDOR_ID, 0x0005, "models from 2025 on"),
+DEVICES = (
+    UsbId(APC_VENDOR, 0x0000, "AP9584 serial to USB kit"),
+    UsbId(APC_VENDOR, 0x0002, "Back-UPS and most models"),
+    UsbId(APC_VENDOR, 0x0003, "5G models", tweaks={"pollonly": ""}),
+    UsbId(APC_VENDOR, 0x0004, "Smart-UPS 1000, firmware 04.3", tweaks={"pollonly": ""}),
+    UsbId(APC_VENDOR, 0x0005, "models from 2025 on"),
 )
 
 
 def apc_claim(sub: Subdriver, device: DeviceInfo, options: Options) -> Claim | None:
-    """NUT's table claim, plus the per-model tweaks (``maxreport``, lbrb delay)."""
+    """NUT's table claim, plus ``maxreport`` for the Back-UPS that need it.
+
+    (The LB/RB debounce default for BX…MI/BVK…M2/BK…M2-CH models is not a claim
+    tweak: NUT decides it in the driver core, ``hidups.driver.status.lbrb_default_delay``.)
+    """
     claim = claim_by_table(sub, device, options)
     if claim is None:
         return None
     tweaks = dict(claim.tweaks)
     if (
-        device.vendor_id == APC_VENDOR_ID
+        device.vendor_id == APC_VENDOR
         and device.product_id == 0x0002
         and device.product is not None
         and device.product.startswith(MAX_REPORT_PRODUCTS)
     ):
         tweaks["maxreport"] = ""
-    tweaks.update(option_defaults(device))
     return Claim(tweaks=tweaks)
 
 
@@ -391,7 +353,7 @@ def apc_fix_report_desc(device: DeviceInfo, desc: ReportDescriptor, options: Opt
     Voltage becomes 0..2 * HVT max and ConfigVoltage max becomes 255 (one byte).
     Only for 051d:0002, and not with ``disable_fix_report_desc``.
     """
-    if (device.vendor_id, device.product_id) != (APC_VENDOR_ID, 0x0002):
+    if (device.vendor_id, device.product_id) != (APC_VENDOR, 0x0002):
         return []
     if "disable_fix_report_desc" in options:
         return []
@@ -421,9 +383,9 @@ def apc_fix_report_desc(device: DeviceInfo, desc: ReportDescriptor, options: Opt
 SUBDRIVER = Subdriver(
     name="APC HID",
     version="0.101",
-    usages=APC_USAGES,
-    hid2nut=APC_HID2NUT,
-    devices=APC_DEVICES,
+    usages=USAGES,
+    hid2nut=HID2NUT,
+    devices=DEVICES,
     claim=apc_claim,
     format_model=apc_format_model,
     format_mfr=apc_format_mfr,

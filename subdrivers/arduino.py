@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (hid2nut rows stay one per line, so they can be grepped)
 """Arduino boards running a HID Power Device sketch (VIDs 2341 and 2a03).
 
 Behaviour follows NUT's arduino-hid 0.22. The sketches (e.g. abratchik/HIDPowerDevice)
@@ -25,7 +26,11 @@ from hidups.hid2nut.lookups import (
 from hidups.hid2nut.subdriver import Claim, Options, Subdriver, Support, UsbId, support_of
 from hidups.hid2nut.table import (
     ABSENT,
+    BOOL,
     CMD,
+    NONE,
+    OFFDELAY,
+    ONDELAY,
     QUICK,
     RW,
     SEMI_STATIC,
@@ -56,15 +61,13 @@ DEVICES = (
 # --- hid2nut --------------------------------------------------------------------------
 
 HID2NUT: tuple[Row, ...] = (
-    Row("ups.delay.start", "UPS.PowerSummary.DelayBeforeStartup", "30", RW | STRING | ABSENT,
-        length=10),
-    Row("ups.delay.shutdown", "UPS.PowerSummary.DelayBeforeShutdown", "20", RW | STRING | ABSENT,
-        length=10),
+    Row("ups.delay.start", "UPS.PowerSummary.DelayBeforeStartup", ONDELAY, RW | STRING | ABSENT, length=10),
+    Row("ups.delay.shutdown", "UPS.PowerSummary.DelayBeforeShutdown", OFFDELAY, RW | STRING | ABSENT, length=10),
     Row("ups.timer.start", "UPS.PowerSummary.DelayBeforeStartup", "%.0f", QUICK),
     Row("ups.timer.shutdown", "UPS.PowerSummary.DelayBeforeShutdown", "%.0f", QUICK),
     Row("ups.timer.reboot", "UPS.PowerSummary.DelayBeforeReboot", "%.0f", QUICK),
-    Row("load.off.delay", "UPS.PowerSummary.DelayBeforeShutdown", "20", CMD),
-    Row("load.on.delay", "UPS.PowerSummary.DelayBeforeStartup", "30", CMD),
+    Row("load.off.delay", "UPS.PowerSummary.DelayBeforeShutdown", OFFDELAY, CMD),
+    Row("load.on.delay", "UPS.PowerSummary.DelayBeforeStartup", ONDELAY, CMD),
     Row("shutdown.stop", "UPS.PowerSummary.DelayBeforeShutdown", "-1", CMD),
     Row("shutdown.reboot", "UPS.PowerSummary.DelayBeforeReboot", "10", CMD),
     Row("battery.type", "UPS.PowerSummary.iDeviceChemistry", "%s", STATIC, STRINGID_CONVERSION),
@@ -78,19 +81,17 @@ HID2NUT: tuple[Row, ...] = (
     Row("ups.load", "UPS.PowerSummary.PercentLoad", "%.0f"),
     Row("input.voltage", "UPS.PowerConverter.Input.[1].Voltage", "%.1f"),
     Row("output.voltage", "UPS.PowerConverter.Output.Voltage", "%.1f"),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.ACPresent", None, QUICK, ONLINE_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Discharging", None, QUICK, DISCHARGING_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Charging", None, QUICK, CHARGING_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.NeedReplacement", None, lookup=REPLACEBATT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.ShutdownImminent", None, lookup=SHUTDOWNIMM_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", None, QUICK,
-        LOWBATT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Overload", None, lookup=OVERLOAD_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.RemainingTimeLimitExpired", None,
-        lookup=TIMELIMITEXPIRED_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.BatteryPresent", None, lookup=NOBATTERY_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.FullyCharged", None, QUICK, FULLYCHARGED_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.FullyDischarged", None, QUICK, DEPLETED_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.ACPresent", None, QUICK, ONLINE_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Discharging", None, QUICK, DISCHARGING_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Charging", None, QUICK, CHARGING_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.NeedReplacement", None, NONE, REPLACEBATT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.ShutdownImminent", None, NONE, SHUTDOWNIMM_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", None, QUICK, LOWBATT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Overload", None, NONE, OVERLOAD_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.RemainingTimeLimitExpired", None, NONE, TIMELIMITEXPIRED_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.BatteryPresent", None, NONE, NOBATTERY_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.FullyCharged", None, QUICK, FULLYCHARGED_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.FullyDischarged", None, QUICK, DEPLETED_INFO),
 )
 
 

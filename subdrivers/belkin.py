@@ -25,6 +25,8 @@ from hidups.hid2nut.table import (
     BOOL,
     CMD,
     NONE,
+    OFFDELAY,
+    ONDELAY,
     QUICK,
     RW,
     STATIC,
@@ -36,14 +38,12 @@ from hidups.hid2nut.table import (
 )
 from hidups.usages import UsageTable
 
-BELKIN_VENDOR_ID = 0x050D
-LIEBERT_VENDOR_ID = 0x10AF
-ONDELAY = "30"  # NUT's DEFAULT_ONDELAY
-OFFDELAY = "20"  # NUT's DEFAULT_OFFDELAY
+BELKIN_VENDOR = 0x050D
+LIEBERT_VENDOR = 0x10AF
 
 # --- vendor usages (page 0x86, as Belkin encoded them) ------------------------------------
 
-BELKIN_USAGES = UsageTable(
+USAGES = UsageTable(
     (
         ("BELKINConfig", 0x00860026),
         ("BELKINConfigVoltage", 0x00860040),
@@ -223,7 +223,7 @@ BELKIN_TEST_INFO = Table(
 
 # --- the hid2nut table --------------------------------------------------------------------
 
-BELKIN_HID2NUT: tuple[Row, ...] = (
+HID2NUT: tuple[Row, ...] = (
     # Belkin vendor tree (volts and hertz in tenths)
     Row("battery.charge", "UPS.BELKINBatterySystem.BELKINCharge", "%.0f"),
     Row("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimit", "%.0f"),
@@ -339,22 +339,22 @@ def belkin_format_serial(device: DeviceInfo, ctx: Context) -> str | None:
 
 # --- claim ------------------------------------------------------------------------------------
 
-BELKIN_DEVICES = (
-    UsbId(BELKIN_VENDOR_ID, 0x0980, "F6C800-UNV"),
-    UsbId(BELKIN_VENDOR_ID, 0x0900, "F6C900-UNV"),
-    UsbId(BELKIN_VENDOR_ID, 0x0910, "F6C100-UNV"),
-    UsbId(BELKIN_VENDOR_ID, 0x0912, "F6C120-UNV"),
-    UsbId(BELKIN_VENDOR_ID, 0x0551, "F6C550-AVR"),
-    UsbId(BELKIN_VENDOR_ID, 0x0750, "F6C1250-TW-RK"),
-    UsbId(BELKIN_VENDOR_ID, 0x0751, "F6C1500-TW-RK"),
-    UsbId(BELKIN_VENDOR_ID, 0x0375, "F6H375-USB"),
-    UsbId(BELKIN_VENDOR_ID, 0x0F51, "Regulator PRO-USB"),
-    UsbId(BELKIN_VENDOR_ID, 0x1100, "F6C1100-UNV, F6C1200-UNV"),
-    UsbId(LIEBERT_VENDOR_ID, 0x0000, "Liebert GXT4"),
-    UsbId(LIEBERT_VENDOR_ID, 0x0001, "Liebert PowerSure PSA"),
-    UsbId(LIEBERT_VENDOR_ID, 0x0002, "Liebert PowerSure PST / PSI5", tweaks={"usb_hid_rep_index": "1"}),
-    UsbId(LIEBERT_VENDOR_ID, 0x0004, "Liebert PowerSure PSI 1440"),
-    UsbId(LIEBERT_VENDOR_ID, 0x0008, "Liebert GXT3"),
+DEVICES = (
+    UsbId(BELKIN_VENDOR, 0x0980, "F6C800-UNV"),
+    UsbId(BELKIN_VENDOR, 0x0900, "F6C900-UNV"),
+    UsbId(BELKIN_VENDOR, 0x0910, "F6C100-UNV"),
+    UsbId(BELKIN_VENDOR, 0x0912, "F6C120-UNV"),
+    UsbId(BELKIN_VENDOR, 0x0551, "F6C550-AVR"),
+    UsbId(BELKIN_VENDOR, 0x0750, "F6C1250-TW-RK"),
+    UsbId(BELKIN_VENDOR, 0x0751, "F6C1500-TW-RK"),
+    UsbId(BELKIN_VENDOR, 0x0375, "F6H375-USB"),
+    UsbId(BELKIN_VENDOR, 0x0F51, "Regulator PRO-USB"),
+    UsbId(BELKIN_VENDOR, 0x1100, "F6C1100-UNV, F6C1200-UNV"),
+    UsbId(LIEBERT_VENDOR, 0x0000, "Liebert GXT4"),
+    UsbId(LIEBERT_VENDOR, 0x0001, "Liebert PowerSure PSA"),
+    UsbId(LIEBERT_VENDOR, 0x0002, "Liebert PowerSure PST / PSI5", tweaks={"usb_hid_rep_index": "1"}),
+    UsbId(LIEBERT_VENDOR, 0x0004, "Liebert PowerSure PSI 1440"),
+    UsbId(LIEBERT_VENDOR, 0x0008, "Liebert GXT3"),
 )
 
 #: Belkin's F5U218-MOB USB hub shares the vendor id.
@@ -372,7 +372,7 @@ def belkin_claim(sub: Subdriver, device: DeviceInfo, options: Options) -> Claim 
         return Claim(tweaks=dict(usb_id.tweaks))
     if support is not Support.POSSIBLY:
         return None
-    if device.vendor_id == BELKIN_VENDOR_ID and device.product_id in BELKIN_NOT_UPS:
+    if device.vendor_id == BELKIN_VENDOR and device.product_id in BELKIN_NOT_UPS:
         return None
     if "productid" not in options:
         return None
@@ -382,9 +382,9 @@ def belkin_claim(sub: Subdriver, device: DeviceInfo, options: Options) -> Claim 
 SUBDRIVER = Subdriver(
     name="Belkin/Liebert HID",
     version="0.23",
-    usages=BELKIN_USAGES,
-    hid2nut=BELKIN_HID2NUT,
-    devices=BELKIN_DEVICES,
+    usages=USAGES,
+    hid2nut=HID2NUT,
+    devices=DEVICES,
     claim=belkin_claim,
     format_model=belkin_format_model,
     format_mfr=belkin_format_mfr,

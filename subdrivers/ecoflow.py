@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (hid2nut rows stay one per line, so they can be grepped)
 """EcoFlow portable power stations (VID 3746, PID ffff) in UPS mode.
 
 Behaviour follows NUT's ecoflow-hid 0.01 (added after 2.8.0). RunTimeToEmpty comes
@@ -26,6 +27,8 @@ from hidups.hid2nut.lookups import (
 )
 from hidups.hid2nut.subdriver import Subdriver, UsbId
 from hidups.hid2nut.table import (
+    BOOL,
+    NONE,
     QUICK,
     RW,
     SEMI_STATIC,
@@ -51,7 +54,7 @@ def runtime_minutes_to_nut(value: float, ctx: Context) -> str | None:
     return "%.0f" % (value * 60.0)
 
 
-ECOFLOW_RUNTIME_CONVERSION_LKP = Convert("ecoflow_runtime_conversion", runtime_minutes_to_nut)
+ECOFLOW_RUNTIME_CONVERSION_LKP = Convert("ecoflow_runtime_conversion_lkp", runtime_minutes_to_nut)
 
 # --- hid2nut --------------------------------------------------------------------------
 
@@ -64,34 +67,27 @@ HID2NUT: tuple[Row, ...] = (
     Row("battery.capacity.nominal", "UPS.PowerSummary.DesignCapacity", "%.0f", SEMI_STATIC),
     Row("battery.capacity", "UPS.PowerSummary.FullChargeCapacity", "%.0f", SEMI_STATIC),
     Row("battery.type", "UPS.PowerSummary.iDeviceChemistry", "%s", STATIC, STRINGID_CONVERSION),
-    Row("experimental.ups.powersummary.ioeminformation", "UPS.PowerSummary.iOEMInformation", "%s",
-        STATIC, STRINGID_CONVERSION),
-    Row("ups.mfr.date", "UPS.PowerSummary.ManufacturerDate", "%s", lookup=DATE_CONVERSION),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.ACPresent", None, QUICK, ONLINE_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.BatteryPresent", None, QUICK, NOBATTERY_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", None, QUICK,
-        LOWBATT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.CommunicationLost", None, QUICK, COMMFAULT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Charging", None, QUICK, CHARGING_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Discharging", None, QUICK, DISCHARGING_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.FullyCharged", None, QUICK, FULLYCHARGED_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.FullyDischarged", None, QUICK, DEPLETED_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.NeedReplacement", None, QUICK, REPLACEBATT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Overload", None, QUICK, OVERLOAD_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.RemainingTimeLimitExpired", None, QUICK,
-        TIMELIMITEXPIRED_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.ShutdownImminent", None, QUICK, SHUTDOWNIMM_INFO),
-    Row("experimental.ups.powersummary.presentstatus.shutdownrequested",
-        "UPS.PowerSummary.PresentStatus.ShutdownRequested", "%.0f"),
-    Row("experimental.ups.powersummary.presentstatus.voltagenotregulated",
-        "UPS.PowerSummary.PresentStatus.VoltageNotRegulated", "%.0f"),
+    Row("experimental.ups.powersummary.ioeminformation", "UPS.PowerSummary.iOEMInformation", "%s", STATIC, STRINGID_CONVERSION),
+    Row("ups.mfr.date", "UPS.PowerSummary.ManufacturerDate", "%s", NONE, DATE_CONVERSION),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.ACPresent", None, QUICK, ONLINE_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.BatteryPresent", None, QUICK, NOBATTERY_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", None, QUICK, LOWBATT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.CommunicationLost", None, QUICK, COMMFAULT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Charging", None, QUICK, CHARGING_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Discharging", None, QUICK, DISCHARGING_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.FullyCharged", None, QUICK, FULLYCHARGED_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.FullyDischarged", None, QUICK, DEPLETED_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.NeedReplacement", None, QUICK, REPLACEBATT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Overload", None, QUICK, OVERLOAD_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.RemainingTimeLimitExpired", None, QUICK, TIMELIMITEXPIRED_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.ShutdownImminent", None, QUICK, SHUTDOWNIMM_INFO),
+    Row("experimental.ups.powersummary.presentstatus.shutdownrequested", "UPS.PowerSummary.PresentStatus.ShutdownRequested", "%.0f"),
+    Row("experimental.ups.powersummary.presentstatus.voltagenotregulated", "UPS.PowerSummary.PresentStatus.VoltageNotRegulated", "%.0f"),
     Row("experimental.ups.powersummary.rechargeable", "UPS.PowerSummary.Rechargeable", "%.0f"),
     Row("battery.charge", "UPS.PowerSummary.RemainingCapacity", "%.0f", QUICK),
-    Row("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimit", "%.0f",
-        RW | STRING | SEMI_STATIC, length=5),
+    Row("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimit", "%.0f", RW | STRING | SEMI_STATIC, length=5),
     Row("battery.runtime.low", "UPS.PowerSummary.RemainingTimeLimit", "%.0f", SEMI_STATIC),
-    Row("battery.runtime", "UPS.PowerSummary.RunTimeToEmpty", "%.0f", QUICK,
-        ECOFLOW_RUNTIME_CONVERSION_LKP),
+    Row("battery.runtime", "UPS.PowerSummary.RunTimeToEmpty", "%.0f", QUICK, ECOFLOW_RUNTIME_CONVERSION_LKP),
     Row("battery.voltage", "UPS.PowerSummary.Voltage", "%.1f", QUICK),
     Row("battery.charge.warning", "UPS.PowerSummary.WarningCapacityLimit", "%.0f", SEMI_STATIC),
 )

@@ -42,12 +42,14 @@ from hidups.hid2nut.lookups import (
     TRIM_INFO,
     VRANGE_INFO,
 )
-from hidups.hid2nut.subdriver import Claim, Options, Subdriver
+from hidups.hid2nut.subdriver import Claim, Options, Subdriver, UsbId
 from hidups.hid2nut.table import (
     ABSENT,
     BOOL,
     CMD,
     NONE,
+    OFFDELAY,
+    ONDELAY,
     QUICK,
     RW,
     SEMI_STATIC,
@@ -57,10 +59,11 @@ from hidups.hid2nut.table import (
 )
 from hidups.usages import UsageTable
 
-ONDELAY = "30"  # NUT's DEFAULT_ONDELAY
-OFFDELAY = "20"  # NUT's DEFAULT_OFFDELAY
+#: Standard names only; no id is claimed (the registry offers this table by descriptor).
+USAGES = UsageTable(())
+DEVICES: tuple[UsbId, ...] = ()
 
-GENERIC_HID2NUT: tuple[Row, ...] = (
+HID2NUT: tuple[Row, ...] = (
     # battery
     Row("battery.charge", "UPS.PowerSummary.RemainingCapacity", "%.0f", QUICK),
     Row("battery.charge", "UPS.Battery.RemainingCapacity", "%.0f", QUICK),
@@ -203,7 +206,8 @@ def never_by_id(sub: Subdriver, device: DeviceInfo, options: Options) -> Claim |
 SUBDRIVER = Subdriver(
     name="Generic HID",
     version="0.1",
-    usages=UsageTable(()),
-    hid2nut=GENERIC_HID2NUT,
+    usages=USAGES,
+    hid2nut=HID2NUT,
+    devices=DEVICES,
     claim=never_by_id,
 )

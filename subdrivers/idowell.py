@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (hid2nut rows stay one per line, so they can be grepped)
 """iDowell (VID 075d) and the GoldenMate LiFePO4 units sold under Phoenixtec's VID 06da.
 
 Behaviour follows NUT's idowell-hid 0.22. GoldenMate shares 06da:ffff with every
@@ -30,7 +31,11 @@ from hidups.hid2nut.lookups import (
 from hidups.hid2nut.subdriver import Claim, Options, Subdriver, Support, UsbId, support_of
 from hidups.hid2nut.table import (
     ABSENT,
+    BOOL,
     CMD,
+    NONE,
+    OFFDELAY,
+    ONDELAY,
     QUICK,
     RW,
     STATIC,
@@ -54,18 +59,17 @@ DEVICES = (
 
 HID2NUT: tuple[Row, ...] = (
     # status bits
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.ACPresent", None, QUICK, ONLINE_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.BatteryPresent", None, lookup=NOBATTERY_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", None, QUICK,
-        LOWBATT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Charging", None, QUICK, CHARGING_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.CommunicationLost", None, lookup=COMMFAULT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Discharging", None, QUICK, DISCHARGING_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Good", None, lookup=OFF_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.InternalFailure", None, lookup=COMMFAULT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.NeedReplacement", None, lookup=REPLACEBATT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Overload", None, lookup=OVERLOAD_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.ShutdownImminent", None, lookup=SHUTDOWNIMM_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.ACPresent", None, QUICK, ONLINE_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.BatteryPresent", None, NONE, NOBATTERY_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", None, QUICK, LOWBATT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Charging", None, QUICK, CHARGING_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.CommunicationLost", None, NONE, COMMFAULT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Discharging", None, QUICK, DISCHARGING_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Good", None, NONE, OFF_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.InternalFailure", None, NONE, COMMFAULT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.NeedReplacement", None, NONE, REPLACEBATT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Overload", None, NONE, OVERLOAD_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.ShutdownImminent", None, NONE, SHUTDOWNIMM_INFO),
     # device
     Row("device.mfr", "UPS.PowerSummary.iManufacturer", "%s", STATIC, STRINGID_CONVERSION),
     Row("device.model", "UPS.PowerSummary.iProduct", "%s", STATIC, STRINGID_CONVERSION),
@@ -79,10 +83,8 @@ HID2NUT: tuple[Row, ...] = (
     Row("battery.runtime", "UPS.PowerSummary.RunTimeToEmpty", "%.0f"),
     Row("battery.type", "UPS.PowerSummary.iDeviceChemistry", "%s", STATIC, STRINGID_CONVERSION),
     # ups
-    Row("ups.delay.start", "UPS.PowerSummary.DelayBeforeStartup", "30", RW | STRING | ABSENT,
-        length=10),
-    Row("ups.delay.shutdown", "UPS.PowerSummary.DelayBeforeShutdown", "20", RW | STRING | ABSENT,
-        length=10),
+    Row("ups.delay.start", "UPS.PowerSummary.DelayBeforeStartup", ONDELAY, RW | STRING | ABSENT, length=10),
+    Row("ups.delay.shutdown", "UPS.PowerSummary.DelayBeforeShutdown", OFFDELAY, RW | STRING | ABSENT, length=10),
     Row("ups.timer.start", "UPS.PowerSummary.DelayBeforeStartup", "%.0f", QUICK),
     Row("ups.timer.shutdown", "UPS.PowerSummary.DelayBeforeShutdown", "%.0f", QUICK),
     Row("ups.load", "UPS.PowerSummary.PercentLoad", "%.0f"),
@@ -96,8 +98,8 @@ HID2NUT: tuple[Row, ...] = (
     Row("battery.voltage.nominal", "UPS.PowerSummary.ConfigVoltage", "%.1f", STATIC),
     Row("output.frequency.nominal", "UPS.Flow.[4].ConfigFrequency", "%.0f", STATIC),
     # instant commands
-    Row("load.off.delay", "UPS.PowerSummary.DelayBeforeShutdown", "20", CMD),
-    Row("load.on.delay", "UPS.PowerSummary.DelayBeforeStartup", "30", CMD),
+    Row("load.off.delay", "UPS.PowerSummary.DelayBeforeShutdown", OFFDELAY, CMD),
+    Row("load.on.delay", "UPS.PowerSummary.DelayBeforeStartup", ONDELAY, CMD),
     Row("shutdown.stop", "UPS.PowerSummary.DelayBeforeShutdown", "-1", CMD),
 )
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (hid2nut rows stay one per line, so they can be grepped)
 """Legrand Keor UPSes (VID 1cb0): Keor PDU (0038) and Keor SP (0032).
 
 Behaviour follows NUT's legrand-hid 0.2. Their interrupt pipe is unusable, so both
@@ -20,7 +21,11 @@ from hidups.hid2nut.lookups import (
 from hidups.hid2nut.subdriver import Subdriver, UsbId
 from hidups.hid2nut.table import (
     ABSENT,
+    BOOL,
     CMD,
+    NONE,
+    OFFDELAY,
+    ONDELAY,
     QUICK,
     RW,
     STATIC,
@@ -57,58 +62,50 @@ def times_10m_to_nut(value: float, ctx: Context) -> str | None:
     return "%0.1f" % (value * 10000000)
 
 
-LEGRAND_TIMES10_INFO = Convert("legrand_times10", times_10_to_nut)
-LEGRAND_TIMES100K_INFO = Convert("legrand_times100k", times_100k_to_nut)
-LEGRAND_TIMES1M_INFO = Convert("legrand_times1M", times_1m_to_nut)
-LEGRAND_TIMES10M_INFO = Convert("legrand_times10M", times_10m_to_nut)
+LEGRAND_TIMES10_INFO = Convert("legrand_times10_info", times_10_to_nut)
+LEGRAND_TIMES100K_INFO = Convert("legrand_times100k_info", times_100k_to_nut)
+LEGRAND_TIMES1M_INFO = Convert("legrand_times1M_info", times_1m_to_nut)
+LEGRAND_TIMES10M_INFO = Convert("legrand_times10M_info", times_10m_to_nut)
 
 # --- hid2nut --------------------------------------------------------------------------
 
 HID2NUT: tuple[Row, ...] = (
     Row("input.voltage", "UPS.Input.Voltage", "%.0f"),
-    Row("input.voltage", "UPS.PowerConverter.Input.Voltage", "%.0f", lookup=LEGRAND_TIMES1M_INFO),
+    Row("input.voltage", "UPS.PowerConverter.Input.Voltage", "%.0f", NONE, LEGRAND_TIMES1M_INFO),
     Row("input.transfer.high", "UPS.Input.HighVoltageTransfer", "%.0f", STATIC),
-    Row("input.transfer.high", "UPS.PowerConverter.Output.HighVoltageTransfer", "%.0f", STATIC,
-        LEGRAND_TIMES10_INFO),
+    Row("input.transfer.high", "UPS.PowerConverter.Output.HighVoltageTransfer", "%.0f", STATIC, LEGRAND_TIMES10_INFO),
     Row("input.transfer.low", "UPS.Input.LowVoltageTransfer", "%.0f", STATIC),
     Row("input.transfer.low", "UPS.PowerConverter.Output.LowVoltageTransfer", "%.0f", STATIC),
     Row("input.voltage.nominal", "UPS.Input.ConfigVoltage", "%.0f", STATIC),
     Row("input.voltage.nominal", "UPS.Flow.ConfigVoltage", "%.0f", STATIC),
-    Row("battery.voltage.nominal", "UPS.PowerSummary.ConfigVoltage", "%.0f", STATIC,
-        DIVIDE_BY_10_CONVERSION),
+    Row("battery.voltage.nominal", "UPS.PowerSummary.ConfigVoltage", "%.0f", STATIC, DIVIDE_BY_10_CONVERSION),
     Row("battery.voltage.nominal", "UPS.BatterySystem.Battery.ConfigVoltage", "%.0f", STATIC),
-    Row("battery.voltage", "UPS.PowerSummary.Voltage", "%.0f", lookup=DIVIDE_BY_10_CONVERSION),
-    Row("battery.voltage", "UPS.BatterySystem.Battery.Voltage", "%.0f",
-        lookup=LEGRAND_TIMES100K_INFO),
+    Row("battery.voltage", "UPS.PowerSummary.Voltage", "%.0f", NONE, DIVIDE_BY_10_CONVERSION),
+    Row("battery.voltage", "UPS.BatterySystem.Battery.Voltage", "%.0f", NONE, LEGRAND_TIMES100K_INFO),
     Row("battery.charge", "UPS.PowerSummary.RemainingCapacity", "%.0f"),
     Row("battery.runtime", "UPS.PowerSummary.RuntimeToEmpty", "%.0f"),
     Row("battery.charge.warning", "UPS.PowerSummary.WarningCapacityLimit", "%.0f", STATIC),
     Row("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimit", "%.0f", STATIC),
     Row("output.voltage", "UPS.Output.Voltage", "%.0f"),
-    Row("output.voltage", "UPS.PowerConverter.Output.Voltage", "%.0f",
-        lookup=LEGRAND_TIMES10M_INFO),
+    Row("output.voltage", "UPS.PowerConverter.Output.Voltage", "%.0f", NONE, LEGRAND_TIMES10M_INFO),
     Row("output.frequency", "UPS.Output.Frequency", "%.0f"),
     Row("ups.load", "UPS.Output.PercentLoad", "%.0f"),
     Row("ups.load", "UPS.OutletSystem.Outlet.PercentLoad", "%.0f"),
     Row("ups.realpower.nominal", "UPS.Output.ConfigActivePower", "%.0f", STATIC),
     Row("ups.realpower.nominal", "UPS.Flow.ConfigApparentPower", "%.0f", STATIC),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.ACPresent", None, QUICK, ONLINE_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", None, QUICK,
-        LOWBATT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Charging", None, QUICK, CHARGING_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Discharging", None, QUICK, DISCHARGING_INFO),
-    Row("BOOL", "UPS.Output.Overload", None, QUICK, OVERLOAD_INFO),
-    Row("ups.delay.shutdown", "UPS.OutletSystem.Outlet.DelayBeforeShutdown", "20",
-        RW | STRING | ABSENT, length=10),
-    Row("ups.delay.start", "UPS.OutletSystem.Outlet.DelayBeforeStartup", "30",
-        RW | STRING | ABSENT, length=10),
-    Row("ups.delay.shutdown", "UPS.Output.DelayBeforeShutdown", "20", RW | STRING | ABSENT,
-        length=10),
-    Row("ups.delay.start", "UPS.Output.DelayBeforeStartup", "30", RW | STRING | ABSENT, length=10),
-    Row("load.off.delay", "UPS.OutletSystem.Outlet.DelayBeforeShutdown", "20", CMD),
-    Row("load.on.delay", "UPS.OutletSystem.Outlet.DelayBeforeStartup", "30", CMD),
-    Row("load.off.delay", "UPS.Output.DelayBeforeShutdown", "20", CMD),
-    Row("load.on.delay", "UPS.Output.DelayBeforeStartup", "30", CMD),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.ACPresent", None, QUICK, ONLINE_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", None, QUICK, LOWBATT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Charging", None, QUICK, CHARGING_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Discharging", None, QUICK, DISCHARGING_INFO),
+    Row(BOOL, "UPS.Output.Overload", None, QUICK, OVERLOAD_INFO),
+    Row("ups.delay.shutdown", "UPS.OutletSystem.Outlet.DelayBeforeShutdown", OFFDELAY, RW | STRING | ABSENT, length=10),
+    Row("ups.delay.start", "UPS.OutletSystem.Outlet.DelayBeforeStartup", ONDELAY, RW | STRING | ABSENT, length=10),
+    Row("ups.delay.shutdown", "UPS.Output.DelayBeforeShutdown", OFFDELAY, RW | STRING | ABSENT, length=10),
+    Row("ups.delay.start", "UPS.Output.DelayBeforeStartup", ONDELAY, RW | STRING | ABSENT, length=10),
+    Row("load.off.delay", "UPS.OutletSystem.Outlet.DelayBeforeShutdown", OFFDELAY, CMD),
+    Row("load.on.delay", "UPS.OutletSystem.Outlet.DelayBeforeStartup", ONDELAY, CMD),
+    Row("load.off.delay", "UPS.Output.DelayBeforeShutdown", OFFDELAY, CMD),
+    Row("load.on.delay", "UPS.Output.DelayBeforeStartup", ONDELAY, CMD),
     Row("test.battery.start.quick", "UPS.BatterySystem.Battery.Test", "1", CMD),
     Row("test.battery.start.deep", "UPS.BatterySystem.Battery.Test", "2", CMD),
     Row("test.battery.stop", "UPS.BatterySystem.Battery.Test", "3", CMD),

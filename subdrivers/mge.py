@@ -8,18 +8,17 @@ path, ``[4]`` manual bypass, ``[5]`` ECO/ESS; ``Flow.[4]`` the output ratings;
 ``OutletSystem.Outlet.[1..4]`` the main outlet and the PowerShare groups).
 
 NUT keeps per-device decisions in globals (model family, country, ABM mode, the
-first nominal output voltage); here they live in ``ctx.state`` under the keys
-``mge.type``, ``mge.country``, ``mge.abm``, ``mge.abm_path``, ``mge.nominal``.
-Side effects NUT performs from inside conversions (publishing or deleting another
-variable, buzzword modes, writes) are requested through ``ctx.state`` keys the
-engine applies after the walk: ``publish``, ``delete``, ``buzzmode``, ``setvar``
-(see docs/subdrivers.md).
+first nominal output voltage); here they live in the subdriver's scratch
+``ctx.state`` under the keys ``mge.type``, ``mge.country``, ``mge.abm``,
+``mge.abm_path``, ``mge.nominal``. Side effects NUT performs from inside
+conversions (publishing or deleting another variable, buzzword modes, writes) go
+through the context's effect methods: ``ctx.publish``, ``ctx.delete``,
+``ctx.buzzmode``, ``ctx.request_write`` (see docs/subdrivers.md).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 
 from hidups.device import DeviceInfo
 from hidups.hid2nut.lookups import (
@@ -49,7 +48,6 @@ from hidups.hid2nut.lookups import (
     TRIM_INFO,
     VRANGE_INFO,
     YES_NO_INFO,
-    c_atoi,
 )
 from hidups.hid2nut.subdriver import Claim, Options, Subdriver, Support, UsbId, support_of
 from hidups.hid2nut.table import (
@@ -59,6 +57,8 @@ from hidups.hid2nut.table import (
     CMD,
     ENUM,
     NONE,
+    OFFDELAY,
+    ONDELAY,
     QUICK,
     RW,
     SEMI_STATIC,
@@ -66,11 +66,12 @@ from hidups.hid2nut.table import (
     STRING,
     Context,
     Convert,
+    FunctionTable,
     Row,
     Table,
-    ToHid,
     ToNut,
 )
+from hidups.numbers import c_atoi
 from hidups.usages import UsageTable
 
 from .mge_models import (
@@ -85,17 +86,15 @@ from .mge_models import (
     model_name,
 )
 
-EATON_VENDOR_ID = 0x0463
-DELL_VENDOR_ID = 0x047C
-POWERWARE_VENDOR_ID = 0x0592
-HP_VENDOR_ID = 0x03F0
-AEG_VENDOR_ID = 0x2B2D
-PHOENIXTEC_VENDOR_ID = 0x06DA
-IBM_VENDOR_ID = 0x04B3
-KSTAR_VENDOR_ID = 0x09D6
+EATON_VENDOR = 0x0463
+DELL_VENDOR = 0x047C
+POWERWARE_VENDOR = 0x0592
+HP_VENDOR = 0x03F0
+AEG_VENDOR = 0x2B2D
+PHOENIXTEC_VENDOR = 0x06DA
+IBM_VENDOR = 0x04B3
+KSTAR_VENDOR = 0x09D6
 
-ONDELAY = "30"  # NUT's DEFAULT_ONDELAY
-OFFDELAY = "20"  # NUT's DEFAULT_OFFDELAY
 
 # Country codes of UPS.PowerSummary.Country (NUT's country_code_t).
 COUNTRY_UNKNOWN = -1
@@ -107,7 +106,7 @@ COUNTRY_AUSTRALIA = 4
 
 # --- vendor usages ----------------------------------------------------------------------
 
-MGE_USAGES = UsageTable(
+USAGES = UsageTable(
     (
         ("Undefined", 0xFFFF0000),
         ("STS", 0xFFFF0001),
@@ -262,49 +261,6 @@ MGE_USAGES = UsageTable(
     )
 )
 
-# --- a look-up that is a function one way and a table the other -------------------------
-
-
-class FunctionTable:
-    """A conversion function for HID → NUT, with a value table for writes and enums.
-
-    NUT's look-ups whose first entry carries a function use it for reading, and
-    their entries for writing (and for ADDENUM, keeping the entries the function
-    accepts). ``from_nut`` replaces the table for writing when given.
-    """
-
-    __slots__ = ("entries", "from_nut", "name", "to_nut_fn")
-
-    def __init__(
-        self,
-        name: str,
-        to_nut: ToNut,
-        entries: Iterable[tuple[int, str]] = (),
-        from_nut: ToHid | None = None,
-    ) -> None:
-        self.name = name
-        self.to_nut_fn = to_nut
-        self.entries = tuple(entries)
-        self.from_nut = from_nut
-
-    def to_nut(self, value: float, ctx: Context) -> str | None:
-        return self.to_nut_fn(value, ctx)
-
-    def to_hid(self, text: str, ctx: Context) -> float | None:
-        if self.from_nut is not None:
-            return self.from_nut(text, ctx)
-        for hid, nut in self.entries:
-            if nut == text:
-                return float(hid)
-        return None
-
-    def enum_values(self) -> list[str]:
-        return [text for _, text in self.entries]
-
-    def __repr__(self) -> str:
-        return f"FunctionTable({self.name!r})"
-
-
 # --- per-device state -----------------------------------------------------------------------
 
 
@@ -312,27 +268,6 @@ def mge_type(ctx: Context) -> int:
     """The model family found by ``format_model`` (line-interactive/online by default)."""
     value = ctx.state.get("mge.type", MGE_DEFAULT)
     return int(value)
-
-
-def _request(ctx: Context, key: str) -> dict[str, str]:
-    requests: dict[str, str] = ctx.state.setdefault(key, {})
-    return requests
-
-
-def _publish(ctx: Context, name: str, value: str) -> None:
-    """Ask the engine to set another variable (NUT calls dstate_setinfo here)."""
-    _request(ctx, "publish")[name] = value
-
-
-def _delete(ctx: Context, name: str) -> None:
-    """Ask the engine to remove a variable (NUT calls dstate_delinfo here)."""
-    deletions: set[str] = ctx.state.setdefault("delete", set())
-    deletions.add(name)
-
-
-def _buzzmode(ctx: Context, mode: str) -> None:
-    """Ask the engine to set ``experimental.ups.mode.buzzwords`` (NUT's buzzmode_set)."""
-    ctx.state["buzzmode"] = mode
 
 
 def _number(ctx: Context, name: str) -> float | None:
@@ -393,7 +328,7 @@ def _abm_uses_status(ctx: Context) -> bool:
 def abm_status_to_nut(value: float, ctx: Context) -> str | None:
     """``battery.charger.status`` from the ABM cycle; removed while ABM is off."""
     if not _abm_on(ctx):
-        _delete(ctx, "battery.charger.status")
+        ctx.delete("battery.charger.status")
         return None
     texts = ABM_STATUS_TEXT if _abm_uses_status(ctx) else ABM_MODE_TEXT
     return texts.get(int(value))
@@ -645,11 +580,11 @@ def eco_mode_check(ctx: Context) -> str | None:
         5,
     )
     if inside:
-        _buzzmode(ctx, "vendor:mge-hid:ECO")
+        ctx.buzzmode("vendor:mge-hid:ECO")
         return "ECO"
-    _publish(ctx, "input.eco.switchable", "normal")
+    ctx.publish("input.eco.switchable", "normal")
     if inside is not None:
-        _buzzmode(ctx, "vendor:mge-hid:normal")
+        ctx.buzzmode("vendor:mge-hid:normal")
     return None
 
 
@@ -665,7 +600,7 @@ def bypass_check(ctx: Context) -> str | None:
     )
     if inside:
         return "on"
-    _publish(ctx, "input.bypass.switch.off", "off")
+    ctx.publish("input.bypass.switch.off", "off")
     return None
 
 
@@ -677,7 +612,7 @@ def eco_switchable_to_nut(value: float, ctx: Context) -> str | None:
     if mode == 1:
         return eco_mode_check(ctx)
     if mode == 2:
-        _buzzmode(ctx, "vendor:mge-hid:ESS")
+        ctx.buzzmode("vendor:mge-hid:ESS")
         return "ESS"
     return None
 
@@ -698,12 +633,6 @@ def bypass_switch_on_to_nut(value: float, ctx: Context) -> str | None:
     return None
 
 
-def _request_write(ctx: Context, name: str, value: str) -> None:
-    """Ask the engine to write ``name`` (NUT calls its own setvar here)."""
-    writes: list[tuple[str, str]] = ctx.state.setdefault("setvar", [])
-    writes.append((name, value))
-
-
 def bypass_eco_auto(value: float, ctx: Context) -> str | None:
     """Enter ECO through automatic bypass (1), or leave both (0).
 
@@ -721,11 +650,11 @@ def bypass_eco_auto(value: float, ctx: Context) -> str | None:
         return "on"
     if ctx.get("input.bypass.switch.off") != "disabled":
         return None
-    _request_write(ctx, "input.bypass.switch.off", "off")
+    ctx.request_write("input.bypass.switch.off", "off")
     if ctx.get("input.eco.switchable") != "ECO":
         return None
-    _request_write(ctx, "input.eco.switchable", "normal")
-    _buzzmode(ctx, "vendor:mge-hid:normal")
+    ctx.request_write("input.eco.switchable", "normal")
+    ctx.buzzmode("vendor:mge-hid:normal")
     return "off"
 
 
@@ -828,11 +757,10 @@ NOMINAL_OUTPUT_VOLTAGE_INFO = FunctionTable(
 def converter_online_to_nut(value: float, ctx: Context) -> str | None:
     """Mains converter in use → online, but only while the UPS output is not off.
 
-    Reads the status bits gathered so far (``ctx.state["status_bits"]``); the
+    Reads the status bits gathered so far (``ctx.status_bits``); the
     PresentStatus.Good row that sets ``off`` comes earlier in the table.
     """
-    bits: set[str] = ctx.state.get("status_bits", set())
-    if "off" in bits:
+    if "off" in ctx.status_bits:
         return None
     return "!online" if value == 0 else "online"
 
@@ -843,7 +771,7 @@ EATON_CONVERTER_ONLINE_INFO = Convert("eaton_converter_online_info", converter_o
 
 # --- the hid2nut table ----------------------------------------------------------------------
 
-MGE_HID2NUT: tuple[Row, ...] = (
+HID2NUT: tuple[Row, ...] = (
     # device (country is read only to be remembered)
     Row("device.country", "UPS.PowerSummary.Country", "Europe", STRING | STATIC, EATON_CHECK_COUNTRY_INFO, length=20),
     Row("device.usb.version", "UPS.System.USB.iVersion", None, STRING | STATIC, STRINGID_CONVERSION, length=20),
@@ -1131,7 +1059,7 @@ def mge_format_model(device: DeviceInfo, ctx: Context) -> str | None:
     string at ``UPS.PowerSummary.iModel``, or else from the output VA rating
     (``UPS.Flow.[4].ConfigApparentPower``); without either, iProduct stays.
     """
-    if device.vendor_id == DELL_VENDOR_ID:
+    if device.vendor_id == DELL_VENDOR:
         return device.product
     product = device.product if device.product is not None else "unknown"
     model = _string_at(ctx, "UPS.PowerSummary.iModel")
@@ -1153,19 +1081,19 @@ def mge_format_mfr(device: DeviceInfo, ctx: Context) -> str | None:
 
 # --- claim ----------------------------------------------------------------------------------
 
-MGE_DEVICES = (
-    UsbId(EATON_VENDOR_ID, 0x0001, "various models"),
-    UsbId(EATON_VENDOR_ID, 0xFFFF, "various models"),
-    UsbId(DELL_VENDOR_ID, 0xFFFF, "Dell, various models"),
-    UsbId(POWERWARE_VENDOR_ID, 0x0004, "Powerware PW 9140"),
-    UsbId(HP_VENDOR_ID, 0x1FE5, "HP R/T3000"),
-    UsbId(HP_VENDOR_ID, 0x1FE6, "HP R/T3000"),
-    UsbId(HP_VENDOR_ID, 0x1FE7, "HP, various models"),
-    UsbId(HP_VENDOR_ID, 0x1FE8, "HP, various models"),
-    UsbId(AEG_VENDOR_ID, 0xFFFF, "AEG PROTECT B / NAS"),
-    UsbId(PHOENIXTEC_VENDOR_ID, 0xFFFF, "AEG PROTECT NAS only (else liebert)"),
-    UsbId(IBM_VENDOR_ID, 0x0001, "IBM 6000 VA LCD 4U Rack, 5396-1Kx"),
-    UsbId(KSTAR_VENDOR_ID, 0x0001, "MasterPower MF-UPS650VA (KSTAR)"),
+DEVICES = (
+    UsbId(EATON_VENDOR, 0x0001, "various models"),
+    UsbId(EATON_VENDOR, 0xFFFF, "various models"),
+    UsbId(DELL_VENDOR, 0xFFFF, "Dell, various models"),
+    UsbId(POWERWARE_VENDOR, 0x0004, "Powerware PW 9140"),
+    UsbId(HP_VENDOR, 0x1FE5, "HP R/T3000"),
+    UsbId(HP_VENDOR, 0x1FE6, "HP R/T3000"),
+    UsbId(HP_VENDOR, 0x1FE7, "HP, various models"),
+    UsbId(HP_VENDOR, 0x1FE8, "HP, various models"),
+    UsbId(AEG_VENDOR, 0xFFFF, "AEG PROTECT B / NAS"),
+    UsbId(PHOENIXTEC_VENDOR, 0xFFFF, "AEG PROTECT NAS only (else liebert)"),
+    UsbId(IBM_VENDOR, 0x0001, "IBM 6000 VA LCD 4U Rack, 5396-1Kx"),
+    UsbId(KSTAR_VENDOR, 0x0001, "MasterPower MF-UPS650VA (KSTAR)"),
 )
 
 
@@ -1185,16 +1113,16 @@ def mge_claim(sub: Subdriver, device: DeviceInfo, options: Options) -> Claim | N
     if support is Support.NOT:
         return None
     vid = device.vendor_id
-    if vid == PHOENIXTEC_VENDOR_ID:
+    if vid == PHOENIXTEC_VENDOR:
         if _mentions(device.manufacturer, "AEG") or _mentions(device.product, "AEG"):
             return Claim()
         return None
-    if vid == KSTAR_VENDOR_ID:
+    if vid == KSTAR_VENDOR:
         return Claim() if _mentions(device.manufacturer, "KSTAR") else None
     if support is Support.POSSIBLY and "productid" not in options:
         return None
     tweaks: dict[str, str] = {}
-    if vid == EATON_VENDOR_ID and device.bcd_device == 0x0202:
+    if vid == EATON_VENDOR and device.bcd_device == 0x0202:
         tweaks["usb_hid_desc_index"] = "1"
     return Claim(tweaks=tweaks)
 
@@ -1202,9 +1130,9 @@ def mge_claim(sub: Subdriver, device: DeviceInfo, options: Options) -> Claim | N
 SUBDRIVER = Subdriver(
     name="MGE HID",
     version="1.59",
-    usages=MGE_USAGES,
-    hid2nut=MGE_HID2NUT,
-    devices=MGE_DEVICES,
+    usages=USAGES,
+    hid2nut=HID2NUT,
+    devices=DEVICES,
     claim=mge_claim,
     format_model=mge_format_model,
     format_mfr=mge_format_mfr,

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (hid2nut rows stay one per line, so they can be grepped)
 """Mini-Box openUPS (VID 04d8, PIDs d004 and d005): a DC UPS with a battery pack.
 
 Behaviour follows NUT's openups-hid 0.50. Voltages and currents come in raw ADC
@@ -22,6 +23,8 @@ from hidups.hid2nut.lookups import (
 )
 from hidups.hid2nut.subdriver import Subdriver, UsbId
 from hidups.hid2nut.table import (
+    BOOL,
+    NONE,
     QUICK,
     STATIC,
     Context,
@@ -114,20 +117,20 @@ def _nonzero_status(name: str, when_set: str, when_clear: str) -> Convert:
     return Convert(name, to_nut)
 
 
-OPENUPS_CHARGING_INFO = _nonzero_status("openups_charging", "chrg", "!chrg")
-OPENUPS_DISCHARGING_INFO = _nonzero_status("openups_discharging", "dischrg", "!dischrg")
-OPENUPS_ONLINE_INFO = _nonzero_status("openups_online", "online", "!online")
-OPENUPS_OFF_INFO = _nonzero_status("openups_off", "!off", "off")
-OPENUPS_VIN_INFO = Convert("openups_vin", input_voltage_to_nut)
-OPENUPS_VOUT_INFO = Convert("openups_vout", output_voltage_to_nut)
-OPENUPS_CCHARGE_INFO = Convert("openups_ccharge", charge_current_to_nut)
-OPENUPS_CDISCHARGE_INFO = Convert("openups_cdischarge", discharge_current_to_nut)
-OPENUPS_TEMPERATURE_INFO = Convert("openups_temperature", temperature_to_nut)
+OPENUPS_CHARGING_INFO = _nonzero_status("openups_charging_info", "chrg", "!chrg")
+OPENUPS_DISCHARGING_INFO = _nonzero_status("openups_discharging_info", "dischrg", "!dischrg")
+OPENUPS_ONLINE_INFO = _nonzero_status("openups_online_info", "online", "!online")
+OPENUPS_OFF_INFO = _nonzero_status("openups_off_info", "!off", "off")
+OPENUPS_VIN_INFO = Convert("openups_vin_info", input_voltage_to_nut)
+OPENUPS_VOUT_INFO = Convert("openups_vout_info", output_voltage_to_nut)
+OPENUPS_CCHARGE_INFO = Convert("openups_ccharge_info", charge_current_to_nut)
+OPENUPS_CDISCHARGE_INFO = Convert("openups_cdischarge_info", discharge_current_to_nut)
+OPENUPS_TEMPERATURE_INFO = Convert("openups_temperature_info", temperature_to_nut)
 
 # --- hid2nut --------------------------------------------------------------------------
 
 HID2NUT: tuple[Row, ...] = (
-    Row("ups.serial", "UPS.PowerSummary.iSerialNumber", "%s", lookup=STRINGID_CONVERSION),
+    Row("ups.serial", "UPS.PowerSummary.iSerialNumber", "%s", NONE, STRINGID_CONVERSION),
     Row("battery.type", "UPS.PowerSummary.iDeviceChemistry", "%s", STATIC, STRINGID_CONVERSION),
     Row("battery.mfr.date", "UPS.PowerSummary.iOEMInformation", "%s", STATIC, STRINGID_CONVERSION),
     Row("battery.voltage", "UPS.PowerSummary.Voltage", "%.2f", QUICK),
@@ -137,27 +140,23 @@ HID2NUT: tuple[Row, ...] = (
     Row("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimit", "%.0f", QUICK),
     Row("battery.charge.warning", "UPS.PowerSummary.WarningCapacityLimit", "%.0f"),
     Row("battery.runtime", "UPS.PowerSummary.RunTimeToEmpty", "%.0f", QUICK),
-    Row("battery.temperature", "UPS.PowerSummary.Temperature", None, QUICK,
-        OPENUPS_TEMPERATURE_INFO),
+    Row("battery.temperature", "UPS.PowerSummary.Temperature", None, QUICK, OPENUPS_TEMPERATURE_INFO),
     Row("output.voltage", "UPS.PowerSummary.Output.Voltage", None, QUICK, OPENUPS_VOUT_INFO),
     Row("output.current", "UPS.PowerSummary.Output.Current", None, QUICK, OPENUPS_CDISCHARGE_INFO),
     Row("input.voltage", "UPS.PowerSummary.Input.Voltage", None, QUICK, OPENUPS_VIN_INFO),
     Row("input.current", "UPS.PowerSummary.Input.Current", None, QUICK, OPENUPS_CCHARGE_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Good", None, QUICK, OPENUPS_OFF_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.InternalFailure", None, QUICK, COMMFAULT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Overload", None, QUICK, OVERLOAD_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.OverTemperature", None, QUICK, OVERHEAT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.ShutdownImminent", None, QUICK, SHUTDOWNIMM_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", None, QUICK,
-        LOWBATT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.RemainingTimeLimitExpired", None, QUICK,
-        TIMELIMITEXPIRED_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Charging", None, QUICK, OPENUPS_CHARGING_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Discharging", None, QUICK,
-        OPENUPS_DISCHARGING_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.NeedReplacement", None, lookup=REPLACEBATT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.ACPresent", None, QUICK, OPENUPS_ONLINE_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.BatteryPresent", None, QUICK, NOBATTERY_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Good", None, QUICK, OPENUPS_OFF_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.InternalFailure", None, QUICK, COMMFAULT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Overload", None, QUICK, OVERLOAD_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.OverTemperature", None, QUICK, OVERHEAT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.ShutdownImminent", None, QUICK, SHUTDOWNIMM_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", None, QUICK, LOWBATT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.RemainingTimeLimitExpired", None, QUICK, TIMELIMITEXPIRED_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Charging", None, QUICK, OPENUPS_CHARGING_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Discharging", None, QUICK, OPENUPS_DISCHARGING_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.NeedReplacement", None, NONE, REPLACEBATT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.ACPresent", None, QUICK, OPENUPS_ONLINE_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.BatteryPresent", None, QUICK, NOBATTERY_INFO),
 )
 
 

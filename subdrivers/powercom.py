@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (hid2nut rows stay one per line, so they can be grepped)
 """PowerCOM (VID 0d9f): standard paths plus a second, non-standard usage tree.
 
 Behaviour follows NUT's powercom-hid 0.75. Besides the Power Device tree, these
@@ -38,12 +39,14 @@ from hidups.hid2nut.lookups import (
     TEST_READ_INFO,
     TIMELIMITEXPIRED_INFO,
     TRIM_INFO,
-    c_atoi,
 )
 from hidups.hid2nut.subdriver import Claim, Options, Subdriver, Support, UsbId, support_of
 from hidups.hid2nut.table import (
     ABSENT,
+    BOOL,
     CMD,
+    NONE,
+    OFFDELAY,
     QUICK,
     RW,
     STATIC,
@@ -53,6 +56,7 @@ from hidups.hid2nut.table import (
     Row,
     Table,
 )
+from hidups.numbers import c_atoi
 from hidups.usages import UsageTable
 
 POWERCOM_VENDOR = 0x0D9F
@@ -212,20 +216,20 @@ def _bit_status(name: str, mask: int, match: int, when_set: str, when_clear: str
 
 POWERCOM_VOLTAGE_CONVERSION = Convert("powercom_voltage_conversion", voltage_times_4_to_nut)
 # InternalChargeController: bit 0 UPS fault, 1 battery bad, 2 test running, 4 shutdown count
-POWERCOM_UPSFAIL_CONVERSION = _bit_status("powercom_upsfail", 0x01, 0x01, "fanfail", "!fanfail")
+POWERCOM_UPSFAIL_CONVERSION = _bit_status("powercom_upsfail_conversion", 0x01, 0x01, "fanfail", "!fanfail")
 POWERCOM_REPLACEBATT_CONVERSION = _bit_status(
-    "powercom_replacebatt", 0x02, 0x02, "replacebatt", "!replacebatt")
-POWERCOM_TEST_CONVERSION = _bit_status("powercom_test", 0x04, 0x04, "cal", "!cal")
+    "powercom_replacebatt_conversion", 0x02, 0x02, "replacebatt", "!replacebatt")
+POWERCOM_TEST_CONVERSION = _bit_status("powercom_test_conversion", 0x04, 0x04, "cal", "!cal")
 POWERCOM_SHUTDOWNIMM_CONVERSION = _bit_status(
-    "powercom_shutdownimm", 0x10, 0x10, "shutdownimm", "!shutdownimm")
+    "powercom_shutdownimm_conversion", 0x10, 0x10, "shutdownimm", "!shutdownimm")
 # PrimaryBatterySupport: bit 0 line failed, 1 battery low, 3 AVR active, 4 boost (else buck),
 # 5 overload
-POWERCOM_ONLINE_CONVERSION = _bit_status("powercom_online", 0x01, 0x01, "!online", "online")
-POWERCOM_LOWBATT_CONVERSION = _bit_status("powercom_lowbatt", 0x02, 0x02, "lowbatt", "!lowbatt")
-POWERCOM_TRIM_CONVERSION = _bit_status("powercom_trim", 0x18, 0x08, "trim", "!trim")
-POWERCOM_BOOST_CONVERSION = _bit_status("powercom_boost", 0x18, 0x18, "boost", "!boost")
+POWERCOM_ONLINE_CONVERSION = _bit_status("powercom_online_conversion", 0x01, 0x01, "!online", "online")
+POWERCOM_LOWBATT_CONVERSION = _bit_status("powercom_lowbatt_conversion", 0x02, 0x02, "lowbatt", "!lowbatt")
+POWERCOM_TRIM_CONVERSION = _bit_status("powercom_trim_conversion", 0x18, 0x08, "trim", "!trim")
+POWERCOM_BOOST_CONVERSION = _bit_status("powercom_boost_conversion", 0x18, 0x18, "boost", "!boost")
 POWERCOM_OVERLOAD_CONVERSION = _bit_status(
-    "powercom_overload", 0x20, 0x20, "overload", "!overload")
+    "powercom_overload_conversion", 0x20, 0x20, "overload", "!overload")
 
 # --- battery voltage from report 0xa4 -----------------------------------------------------
 
@@ -256,40 +260,37 @@ def battery_voltage_to_nut(value: float, ctx: Context) -> str | None:
     return reading
 
 
-POWERCOM_HACK_VOLTAGE_LKP = Convert("powercom_hack_voltage", battery_voltage_to_nut)
+POWERCOM_HACK_VOLTAGE_LKP = Convert("powercom_hack_voltage_lkp", battery_voltage_to_nut)
 
 # --- hid2nut --------------------------------------------------------------------------
 
 HID2NUT: tuple[Row, ...] = (
     # status bits, under PowerSummary or directly under UPS
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.ACPresent", None, lookup=ONLINE_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.BatteryPresent", None, lookup=NOBATTERY_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", None,
-        lookup=LOWBATT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Charging", None, lookup=CHARGING_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.CommunicationLost", None, lookup=COMMFAULT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Discharging", None, lookup=DISCHARGING_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.NeedReplacement", None, lookup=REPLACEBATT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Overload", None, lookup=OVERLOAD_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.RemainingTimeLimitExpired", None,
-        lookup=TIMELIMITEXPIRED_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.ShutdownImminent", None, lookup=SHUTDOWNIMM_INFO),
-    Row("BOOL", "UPS.PresentStatus.ACPresent", None, lookup=ONLINE_INFO),
-    Row("BOOL", "UPS.PresentStatus.BatteryPresent", None, lookup=NOBATTERY_INFO),
-    Row("BOOL", "UPS.PresentStatus.BelowRemainingCapacityLimit", None, lookup=LOWBATT_INFO),
-    Row("BOOL", "UPS.PresentStatus.Boost", None, lookup=BOOST_INFO),
-    Row("BOOL", "UPS.PresentStatus.Buck", None, lookup=TRIM_INFO),
-    Row("BOOL", "UPS.PresentStatus.Charging", None, lookup=CHARGING_INFO),
-    Row("BOOL", "UPS.PresentStatus.CommunicationLost", None, lookup=COMMFAULT_INFO),
-    Row("BOOL", "UPS.PresentStatus.Discharging", None, lookup=DISCHARGING_INFO),
-    Row("BOOL", "UPS.PresentStatus.NeedReplacement", None, lookup=REPLACEBATT_INFO),
-    Row("BOOL", "UPS.PresentStatus.Overload", None, lookup=OVERLOAD_INFO),
-    Row("BOOL", "UPS.PresentStatus.RemainingTimeLimitExpired", None, lookup=TIMELIMITEXPIRED_INFO),
-    Row("BOOL", "UPS.PresentStatus.ShutdownImminent", None, lookup=SHUTDOWNIMM_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.ACPresent", None, NONE, ONLINE_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.BatteryPresent", None, NONE, NOBATTERY_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", None, NONE, LOWBATT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Charging", None, NONE, CHARGING_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.CommunicationLost", None, NONE, COMMFAULT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Discharging", None, NONE, DISCHARGING_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.NeedReplacement", None, NONE, REPLACEBATT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Overload", None, NONE, OVERLOAD_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.RemainingTimeLimitExpired", None, NONE, TIMELIMITEXPIRED_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.ShutdownImminent", None, NONE, SHUTDOWNIMM_INFO),
+    Row(BOOL, "UPS.PresentStatus.ACPresent", None, NONE, ONLINE_INFO),
+    Row(BOOL, "UPS.PresentStatus.BatteryPresent", None, NONE, NOBATTERY_INFO),
+    Row(BOOL, "UPS.PresentStatus.BelowRemainingCapacityLimit", None, NONE, LOWBATT_INFO),
+    Row(BOOL, "UPS.PresentStatus.Boost", None, NONE, BOOST_INFO),
+    Row(BOOL, "UPS.PresentStatus.Buck", None, NONE, TRIM_INFO),
+    Row(BOOL, "UPS.PresentStatus.Charging", None, NONE, CHARGING_INFO),
+    Row(BOOL, "UPS.PresentStatus.CommunicationLost", None, NONE, COMMFAULT_INFO),
+    Row(BOOL, "UPS.PresentStatus.Discharging", None, NONE, DISCHARGING_INFO),
+    Row(BOOL, "UPS.PresentStatus.NeedReplacement", None, NONE, REPLACEBATT_INFO),
+    Row(BOOL, "UPS.PresentStatus.Overload", None, NONE, OVERLOAD_INFO),
+    Row(BOOL, "UPS.PresentStatus.RemainingTimeLimitExpired", None, NONE, TIMELIMITEXPIRED_INFO),
+    Row(BOOL, "UPS.PresentStatus.ShutdownImminent", None, NONE, SHUTDOWNIMM_INFO),
     # PowerSummary.Voltage repeats the output voltage on these units, so the battery
     # voltage comes from report 0xa4 instead (see battery_voltage_to_nut)
-    Row("battery.voltage", "UPS.PowerSummary.PresentStatus.ACPresent", "%s",
-        lookup=POWERCOM_HACK_VOLTAGE_LKP),
+    Row("battery.voltage", "UPS.PowerSummary.PresentStatus.ACPresent", "%s", NONE, POWERCOM_HACK_VOLTAGE_LKP),
     Row("battery.charge", "UPS.PowerSummary.RemainingCapacity", "%.0f"),
     Row("battery.charge", "UPS.Battery.RemainingCapacity", "%.0f"),
     Row("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimit", "%.0f"),
@@ -297,25 +298,18 @@ HID2NUT: tuple[Row, ...] = (
     Row("battery.runtime", "UPS.PowerSummary.RunTimeToEmpty", "%.0f"),
     Row("battery.mfr.date", "UPS.Battery.ManufacturerDate", "%s", STATIC, DATE_CONVERSION),
     Row("battery.type", "UPS.PowerSummary.iDeviceChemistry", "%s", STATIC, STRINGID_CONVERSION),
-    Row("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", "%s",
-        lookup=POWERCOM_BEEPER_INFO),
-    Row("ups.beeper.status", "UPS.AudibleAlarmControl", "%s", lookup=POWERCOM_BEEPER_INFO),
+    Row("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", "%s", NONE, POWERCOM_BEEPER_INFO),
+    Row("ups.beeper.status", "UPS.AudibleAlarmControl", "%s", NONE, POWERCOM_BEEPER_INFO),
     Row("ups.load", "UPS.Output.PercentLoad", "%.0f"),
     Row("ups.date", "UPS.PowerSummary.ManufacturerDate", "%s", STATIC, DATE_CONVERSION),
-    Row("ups.test.result", "UPS.Battery.Test", "%s", lookup=TEST_READ_INFO),
+    Row("ups.test.result", "UPS.Battery.Test", "%s", NONE, TEST_READ_INFO),
     # delays in the encodings described above
-    Row("ups.delay.start", "UPS.PowerSummary.DelayBeforeStartup", "60", RW | STRING | ABSENT,
-        length=8),
-    Row("ups.timer.start", "UPS.PowerSummary.DelayBeforeStartup", "%.0f",
-        lookup=POWERCOM_STARTUP_INFO),
-    Row("ups.delay.shutdown", "UPS.PowerSummary.DelayBeforeShutdown", "20", RW | STRING | ABSENT,
-        length=8),
-    Row("ups.timer.shutdown", "UPS.PowerSummary.DelayBeforeShutdown", "%.0f", QUICK,
-        POWERCOM_SHUTDOWN_INFO),
-    Row("ups.delay.shutdown", "UPS.PowerSummary.PCMDelayBeforeShutdown", "20",
-        RW | STRING | ABSENT, length=8),
-    Row("ups.timer.shutdown", "UPS.PowerSummary.PCMDelayBeforeShutdown", "%.0f", QUICK,
-        POWERCOM_SHUTDOWN_INFO),
+    Row("ups.delay.start", "UPS.PowerSummary.DelayBeforeStartup", "60", RW | STRING | ABSENT, length=8),
+    Row("ups.timer.start", "UPS.PowerSummary.DelayBeforeStartup", "%.0f", NONE, POWERCOM_STARTUP_INFO),
+    Row("ups.delay.shutdown", "UPS.PowerSummary.DelayBeforeShutdown", OFFDELAY, RW | STRING | ABSENT, length=8),
+    Row("ups.timer.shutdown", "UPS.PowerSummary.DelayBeforeShutdown", "%.0f", QUICK, POWERCOM_SHUTDOWN_INFO),
+    Row("ups.delay.shutdown", "UPS.PowerSummary.PCMDelayBeforeShutdown", OFFDELAY, RW | STRING | ABSENT, length=8),
+    Row("ups.timer.shutdown", "UPS.PowerSummary.PCMDelayBeforeShutdown", "%.0f", QUICK, POWERCOM_SHUTDOWN_INFO),
     Row("input.voltage", "UPS.Input.Voltage", "%.1f"),
     Row("input.voltage.nominal", "UPS.Input.ConfigVoltage", "%.0f", STATIC),
     Row("input.frequency", "UPS.Input.Frequency", "%.1f"),
@@ -328,61 +322,36 @@ HID2NUT: tuple[Row, ...] = (
     Row("beeper.disable", "UPS.PowerSummary.AudibleAlarmControl", "0", CMD),
     Row("test.battery.start.quick", "UPS.Battery.Test", "1", CMD),
     Row("load.on.delay", "UPS.PowerSummary.DelayBeforeStartup", None, CMD, POWERCOM_STARTUP_INFO),
-    Row("shutdown.return", "UPS.PowerSummary.DelayBeforeShutdown", None, CMD,
-        POWERCOM_SHUTDOWN_INFO),
-    Row("shutdown.stayoff", "UPS.PowerSummary.DelayBeforeShutdown", None, CMD,
-        POWERCOM_STAYOFF_INFO),
+    Row("shutdown.return", "UPS.PowerSummary.DelayBeforeShutdown", None, CMD, POWERCOM_SHUTDOWN_INFO),
+    Row("shutdown.stayoff", "UPS.PowerSummary.DelayBeforeShutdown", None, CMD, POWERCOM_STAYOFF_INFO),
     Row("load.on", "UPS.PowerSummary.PCMDelayBeforeStartup", "0", CMD, POWERCOM_STARTUP_INFO),
     Row("load.off", "UPS.PowerSummary.PCMDelayBeforeShutdown", "0", CMD, POWERCOM_STAYOFF_INFO),
-    Row("shutdown.return", "UPS.PowerSummary.PCMDelayBeforeShutdown", None, CMD,
-        POWERCOM_SHUTDOWN_INFO),
-    Row("shutdown.stayoff", "UPS.PowerSummary.PCMDelayBeforeShutdown", None, CMD,
-        POWERCOM_STAYOFF_INFO),
+    Row("shutdown.return", "UPS.PowerSummary.PCMDelayBeforeShutdown", None, CMD, POWERCOM_SHUTDOWN_INFO),
+    Row("shutdown.stayoff", "UPS.PowerSummary.PCMDelayBeforeShutdown", None, CMD, POWERCOM_STAYOFF_INFO),
     # the PowercomUPS tree (page 0x0002)
-    Row("ups.serial", "PowercomUPS.PowercomSerialNumber", "%s", lookup=STRINGID_CONVERSION),
-    Row("ups.mfr", "PowercomUPS.PowercomManufacturerName", "%s", lookup=STRINGID_CONVERSION),
-    Row("ups.mfr.date", "PowercomUPS.PowercomManufacturerDate", "%s", lookup=DATE_CONVERSION),
+    Row("ups.serial", "PowercomUPS.PowercomSerialNumber", "%s", NONE, STRINGID_CONVERSION),
+    Row("ups.mfr", "PowercomUPS.PowercomManufacturerName", "%s", NONE, STRINGID_CONVERSION),
+    Row("ups.mfr.date", "PowercomUPS.PowercomManufacturerDate", "%s", NONE, DATE_CONVERSION),
     Row("battery.temperature", "PowercomUPS.PowercomBatterySystem.PowercomTemperature", "%.0f"),
     Row("battery.temperature", "UPS.Battery.Temperature", "%.1f"),
     Row("battery.charge", "PowercomUPS.PowercomBatterySystem.PowercomVoltage", "%.0f"),
-    Row("input.frequency", "PowercomUPS.PowercomPowerConverter.PowercomInput.PowercomFrequency",
-        "%.0f"),
-    Row("input.voltage", "PowercomUPS.PowercomPowerConverter.PowercomInput.PowercomVoltage",
-        "%.0f", lookup=POWERCOM_VOLTAGE_CONVERSION),
-    Row("output.voltage", "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomVoltage",
-        "%.0f", lookup=POWERCOM_VOLTAGE_CONVERSION),
-    Row("ups.load", "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomPercentLoad",
-        "%.0f"),
-    Row("BOOL",
-        "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomInternalChargeController", None,
-        QUICK, POWERCOM_UPSFAIL_CONVERSION),
-    Row("BOOL",
-        "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomInternalChargeController", None,
-        QUICK, POWERCOM_REPLACEBATT_CONVERSION),
-    Row("BOOL",
-        "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomInternalChargeController", None,
-        QUICK, POWERCOM_TEST_CONVERSION),
-    Row("BOOL",
-        "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomInternalChargeController", None,
-        QUICK, POWERCOM_SHUTDOWNIMM_CONVERSION),
-    Row("BOOL", "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomPrimaryBatterySupport",
-        None, QUICK, POWERCOM_ONLINE_CONVERSION),
-    Row("BOOL", "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomPrimaryBatterySupport",
-        None, QUICK, POWERCOM_LOWBATT_CONVERSION),
-    Row("BOOL", "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomPrimaryBatterySupport",
-        None, QUICK, POWERCOM_TRIM_CONVERSION),
-    Row("BOOL", "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomPrimaryBatterySupport",
-        None, QUICK, POWERCOM_BOOST_CONVERSION),
-    Row("BOOL", "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomPrimaryBatterySupport",
-        None, QUICK, POWERCOM_OVERLOAD_CONVERSION),
-    Row("output.frequency", "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomFrequency",
-        "%.0f"),
-    Row("ups.test.result", "PowercomUPS.PowercomPowerConverter.PowercomTest", "%s",
-        lookup=TEST_READ_INFO),
-    Row("ups.delay.shutdown", "PowercomUPS.PowercomPowerConverter.PowercomDelayBeforeShutdown",
-        "%.0f"),
-    Row("ups.delay.start", "PowercomUPS.PowercomPowerConverter.PowercomDelayBeforeStartup",
-        "%.0f"),
+    Row("input.frequency", "PowercomUPS.PowercomPowerConverter.PowercomInput.PowercomFrequency", "%.0f"),
+    Row("input.voltage", "PowercomUPS.PowercomPowerConverter.PowercomInput.PowercomVoltage", "%.0f", NONE, POWERCOM_VOLTAGE_CONVERSION),
+    Row("output.voltage", "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomVoltage", "%.0f", NONE, POWERCOM_VOLTAGE_CONVERSION),
+    Row("ups.load", "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomPercentLoad", "%.0f"),
+    Row(BOOL, "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomInternalChargeController", None, QUICK, POWERCOM_UPSFAIL_CONVERSION),
+    Row(BOOL, "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomInternalChargeController", None, QUICK, POWERCOM_REPLACEBATT_CONVERSION),
+    Row(BOOL, "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomInternalChargeController", None, QUICK, POWERCOM_TEST_CONVERSION),
+    Row(BOOL, "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomInternalChargeController", None, QUICK, POWERCOM_SHUTDOWNIMM_CONVERSION),
+    Row(BOOL, "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomPrimaryBatterySupport", None, QUICK, POWERCOM_ONLINE_CONVERSION),
+    Row(BOOL, "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomPrimaryBatterySupport", None, QUICK, POWERCOM_LOWBATT_CONVERSION),
+    Row(BOOL, "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomPrimaryBatterySupport", None, QUICK, POWERCOM_TRIM_CONVERSION),
+    Row(BOOL, "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomPrimaryBatterySupport", None, QUICK, POWERCOM_BOOST_CONVERSION),
+    Row(BOOL, "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomPrimaryBatterySupport", None, QUICK, POWERCOM_OVERLOAD_CONVERSION),
+    Row("output.frequency", "PowercomUPS.PowercomPowerConverter.PowercomOutput.PowercomFrequency", "%.0f"),
+    Row("ups.test.result", "PowercomUPS.PowercomPowerConverter.PowercomTest", "%s", NONE, TEST_READ_INFO),
+    Row("ups.delay.shutdown", "PowercomUPS.PowercomPowerConverter.PowercomDelayBeforeShutdown", "%.0f"),
+    Row("ups.delay.start", "PowercomUPS.PowercomPowerConverter.PowercomDelayBeforeStartup", "%.0f"),
     Row("load.off", "PowercomUPS.PowercomPowerConverter.PowercomDelayBeforeShutdown", "0", CMD),
 )
 

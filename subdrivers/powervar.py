@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (hid2nut rows stay one per line, so they can be grepped)
 """Powervar (VID 4234, PID 0002): status and battery only, on the second descriptor.
 
 Behaviour follows NUT's powervar-hid 0.21: every claim, including a ``productid``
@@ -25,6 +26,8 @@ from hidups.hid2nut.lookups import (
 )
 from hidups.hid2nut.subdriver import Claim, Options, Subdriver, Support, UsbId, support_of
 from hidups.hid2nut.table import (
+    BOOL,
+    NONE,
     QUICK,
     Context,
     Row,
@@ -41,25 +44,23 @@ DEVICES = (UsbId(POWERVAR_VENDOR, 0x0002, "", POWERVAR_TWEAKS),)
 # --- hid2nut --------------------------------------------------------------------------
 
 HID2NUT: tuple[Row, ...] = (
-    Row("battery.type", "UPS.PowerSummary.iDeviceChemistry", "%s", lookup=STRINGID_CONVERSION),
+    Row("battery.type", "UPS.PowerSummary.iDeviceChemistry", "%s", NONE, STRINGID_CONVERSION),
     Row("battery.charge", "UPS.PowerSummary.RemainingCapacity", "%.0f"),
     Row("battery.capacity", "UPS.PowerSummary.FullChargeCapacity", "%.0f"),
     Row("battery.runtime", "UPS.PowerSummary.RuntimeToEmpty", "%.0f"),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.ACPresent", None, QUICK, ONLINE_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Discharging", None, QUICK, DISCHARGING_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Charging", None, QUICK, CHARGING_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.ShutdownImminent", None, lookup=SHUTDOWNIMM_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", None,
-        lookup=LOWBATT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Overload", None, lookup=OVERLOAD_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.NeedReplacement", None, lookup=REPLACEBATT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.RemainingTimeLimitExpired", None,
-        lookup=TIMELIMITEXPIRED_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.InternalFailure", None, lookup=YES_NO_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.Good", None, lookup=YES_NO_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.OverTemperature", None, lookup=OVERHEAT_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.FullyCharged", None, lookup=FULLYCHARGED_INFO),
-    Row("BOOL", "UPS.PowerSummary.PresentStatus.FullyDischarged", None, lookup=DEPLETED_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.ACPresent", None, QUICK, ONLINE_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Discharging", None, QUICK, DISCHARGING_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Charging", None, QUICK, CHARGING_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.ShutdownImminent", None, NONE, SHUTDOWNIMM_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", None, NONE, LOWBATT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Overload", None, NONE, OVERLOAD_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.NeedReplacement", None, NONE, REPLACEBATT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.RemainingTimeLimitExpired", None, NONE, TIMELIMITEXPIRED_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.InternalFailure", None, NONE, YES_NO_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.Good", None, NONE, YES_NO_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.OverTemperature", None, NONE, OVERHEAT_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.FullyCharged", None, NONE, FULLYCHARGED_INFO),
+    Row(BOOL, "UPS.PowerSummary.PresentStatus.FullyDischarged", None, NONE, DEPLETED_INFO),
 )
 
 

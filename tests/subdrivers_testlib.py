@@ -108,7 +108,13 @@ def upsc_from_rows(data: dict[str, Any]) -> dict[str, str]:
 
 @dataclass
 class FakeContext:
-    """A conversion Context with fixed data, as the driver would provide it."""
+    """A conversion Context with fixed data, as the driver would provide it.
+
+    The effects a conversion asks for are recorded in call order (``published``,
+    ``deleted``, ``buzzwords``, ``writes``) for tests to assert on; ``publish`` and
+    ``delete`` also change ``variables``, as dstate would for later ``get`` calls.
+    ``bits`` stands for the status bits the walk has set so far.
+    """
 
     device: DeviceInfo = field(default_factory=lambda: DeviceInfo(0, 0))
     variables: dict[str, str] = field(default_factory=dict)
@@ -116,7 +122,12 @@ class FakeContext:
     strings: dict[int, str] = field(default_factory=dict)
     values: dict[str, float] = field(default_factory=dict)
     reports: dict[int, bytes] = field(default_factory=dict)
-    state: dict[str, Any] = field(default_factory=dict)
+    state: dict[str, float] = field(default_factory=dict)
+    bits: set[str] = field(default_factory=set)
+    published: list[tuple[str, str]] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    buzzwords: list[str] = field(default_factory=list)
+    writes: list[tuple[str, str]] = field(default_factory=list)
 
     def get(self, name: str) -> str | None:
         return self.variables.get(name)
@@ -132,3 +143,21 @@ class FakeContext:
 
     def report(self, report_id: int) -> bytes | None:
         return self.reports.get(report_id)
+
+    def publish(self, name: str, value: str) -> None:
+        self.published.append((name, value))
+        self.variables[name] = value
+
+    def delete(self, name: str) -> None:
+        self.deleted.append(name)
+        self.variables.pop(name, None)
+
+    def buzzmode(self, word: str) -> None:
+        self.buzzwords.append(word)
+
+    def request_write(self, name: str, value: str) -> None:
+        self.writes.append((name, value))
+
+    @property
+    def status_bits(self) -> frozenset[str]:
+        return frozenset(self.bits)

@@ -65,15 +65,15 @@ def test_apc_with_an_unknown_product_id_falls_back_to_generic() -> None:
     assert store.get("battery.charge") == nut["battery.charge"]
 
 
-# --- ctx.state requests and status bits -------------------------------------------------
+# --- conversion effects and status bits ------------------------------------------------
 
 
 def requesting(value: float, ctx: Context) -> str | None:
-    """Asks for everything the engine carries out after a walk."""
-    ctx.state.setdefault("publish", {})["ups.test.published"] = "yes"
-    ctx.state.setdefault("delete", set()).add("ups.test.doomed")
-    ctx.state.setdefault("setvar", []).append(("battery.charge.low", "15"))
-    ctx.state["buzzmode"] = "vendor:test:ECO"
+    """Asks for every effect the session carries out after a walk."""
+    ctx.publish("ups.test.published", "yes")
+    ctx.delete("ups.test.doomed")
+    ctx.request_write("battery.charge.low", "15")
+    ctx.buzzmode("vendor:test:ECO")
     return None
 
 
@@ -81,7 +81,7 @@ SEEN_BITS: list[set[str]] = []
 
 
 def recording_bits(value: float, ctx: Context) -> str | None:
-    SEEN_BITS.append(set(ctx.state.get("status_bits", {"<missing>"})))
+    SEEN_BITS.append(set(ctx.status_bits))
     return None
 
 
@@ -102,7 +102,6 @@ def test_conversion_requests_are_carried_out_after_the_walk() -> None:
     # the write went to the device through the command path (SET_REPORT, read back)
     assert dev.sets, "setvar request was not written"
     assert store.get("battery.charge.low") == "15"
-    assert "setvar" not in live(engine).ctx.state  # type: ignore[union-attr]
 
 
 def test_apc_firmware_from_the_model_hook_is_published_as_nut_does() -> None:
@@ -133,7 +132,9 @@ def test_mge_converter_row_sees_the_status_bits() -> None:
     engine, _, store = engine_on(EATON, MGE)
     engine.start()
     engine.update()
-    bits = live(engine).ctx.state.get("status_bits")  # type: ignore[union-attr]
+    ctx = live(engine).ctx
+    assert ctx is not None
+    bits = ctx.status_bits
     assert bits == live(engine).bits.bits
     # the converter row said "online" (the output is on: no "off" bit)
     assert "off" not in bits and "online" in bits

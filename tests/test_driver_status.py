@@ -166,7 +166,7 @@ def test_lbrb_delay_while_calibrating() -> None:
 
 def test_lbrb_automatic_default_for_flapping_apc_models() -> None:
     apc = "American Power Conversion"
-    assert lbrb_default_delay(DeviceInfo(0x051D, 2, apc, "Back-UPS BX1600MI")) == 0
+    assert lbrb_default_delay(DeviceInfo(0x051D, 2, apc, "Back-UPS BX1600MI")) == 3  # " BX"
     assert lbrb_default_delay(DeviceInfo(0x051D, 2, "APC", "BX1600MI")) == 3
     assert lbrb_default_delay(DeviceInfo(0x051D, 2, apc, "BK650M2-CH")) == 3
     assert lbrb_default_delay(DeviceInfo(0x051D, 2, "APC", "Back-UPS CS 500")) == 0

@@ -180,7 +180,7 @@ def test_generated_module_is_readable_and_imports_only_hidups(tmp_path: Path) ->
             assert node.module is not None
             assert node.module == "__future__" or node.module.startswith("hidups."), node.module
     lines = text.splitlines()
-    start = lines.index("HID2NUT = (")
+    start = lines.index("HID2NUT: tuple[Row, ...] = (")
     end = lines.index(")", start)
     for line in lines[start + 1:end]:
         assert line.startswith(("    Row(", "    # ")), line

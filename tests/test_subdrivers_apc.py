@@ -22,31 +22,14 @@ from subdrivers_testlib import (
 )
 
 from hidups import codec
-from hidups.descriptor.paths import parse_path
 from hidups.device import DeviceInfo
+from hidups.driver.status import lbrb_default_delay
 from hidups.hid2nut.lookups import DATE_CONVERSION
-from hidups.usages import STANDARD
 
 SUB = apc.SUBDRIVER
 APC_CAPTURES = captures_of("051d")
 
 
-def test_every_row_path_parses_with_apc_names() -> None:
-    usages = SUB.usages.chained(STANDARD)
-    for row in SUB.hid2nut:
-        assert row.path is not None
-        assert parse_path(row.path, usages), row
-
-
-def test_row_count_matches_nut() -> None:
-    """NUT's apc_hid2nut has 97 active rows: 17 BOOL, 28 commands, 15 RW, 6 ABSENT."""
-    rows = SUB.hid2nut
-    assert len(rows) == 97
-    assert sum(r.is_status for r in rows) == 17
-    assert sum(r.is_command for r in rows) == 28
-    assert sum(bool(r.flags & apc.RW) for r in rows) == 15
-    assert sum(bool(r.flags & apc.ABSENT) for r in rows) == 6
-    assert len(SUB.usages) == 20
 
 
 @pytest.mark.parametrize("path", APC_CAPTURES, ids=lambda p: p.stem)
@@ -131,7 +114,8 @@ def test_product_split_on_the_capture_products() -> None:
         model = apc.apc_format_model(device_of(data), ctx)
         upsc = data["upsc"]
         assert model == upsc["ups.model"], name
-        published = ctx.state.get("publish", {})
+        published = dict(ctx.published)
+        assert len(published) == len(ctx.published), ctx.published  # each published once
         assert published.get("ups.firmware") == upsc.get("ups.firmware"), name
         # the capture's product string lost the trailing space NUT's value still shows
         aux = upsc.get("ups.firmware.aux")
@@ -191,13 +175,13 @@ def test_claims_and_tweaks() -> None:
     ],
 )
 def test_lbrb_log_delay_default(mfr: str, product: str, delayed: bool) -> None:
-    """NUT (after 2.8.0) defaults lbrb_log_delay_sec=3 for these Back-UPS models."""
+    """NUT (after 2.8.0) defaults lbrb_log_delay_sec=3 for these Back-UPS models, in the
+    driver core (one rule: hidups.driver.status), not as an APC claim tweak."""
     device = DeviceInfo(0x051D, 0x0002, mfr, product)
-    expected = {"lbrb_log_delay_sec": "3"} if delayed else {}
-    assert apc.option_defaults(device) == expected
+    assert lbrb_default_delay(device) == (3 if delayed else 0)
     claim = SUB.claims(device, {})
     assert claim is not None
-    assert ("lbrb_log_delay_sec" in claim.tweaks) is delayed
+    assert "lbrb_log_delay_sec" not in claim.tweaks
 
 
 XS_1400U = "apc-back-ups-xs-1400u-nut1189.json"

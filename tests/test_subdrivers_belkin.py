@@ -19,32 +19,12 @@ from subdrivers_testlib import (
     resolving_names,
 )
 
-from hidups.descriptor.paths import parse_path
 from hidups.device import DeviceInfo
-from hidups.hid2nut.table import Flag
-from hidups.usages import STANDARD
 
 SUB = belkin.SUBDRIVER
 LIEBERT_CAPTURES = captures_of("10af", "050d")
 
 
-def test_every_row_path_parses_with_belkin_names() -> None:
-    usages = SUB.usages.chained(STANDARD)
-    for row in SUB.hid2nut:
-        assert row.path is not None
-        assert parse_path(row.path, usages), row
-
-
-def test_row_counts_match_nut() -> None:
-    """NUT's belkin_hid2nut: 83 active rows, 18 BOOL, 14 commands, 5 RW, 2 ABSENT."""
-    rows = SUB.hid2nut
-    assert len(rows) == 83
-    assert sum(r.is_status for r in rows) == 18
-    assert sum(r.is_command for r in rows) == 14
-    assert sum(bool(r.flags & Flag.RW) for r in rows) == 5
-    assert sum(bool(r.flags & Flag.ABSENT) for r in rows) == 2
-    assert len(SUB.usages) == 40
-    assert all(code >> 16 == 0x86 for code in SUB.usages.values())
 
 
 @pytest.mark.parametrize("path", LIEBERT_CAPTURES, ids=lambda p: p.stem)

@@ -10,18 +10,10 @@ from hidups.subdrivers import generic
 from subdrivers_testlib import capture, descriptor_of, device_of, resolve, resolving_names
 
 from hidups.descriptor.model import ReportType
-from hidups.descriptor.paths import parse_path
 from hidups.hid2nut.registry import resolving_rows, select_subdriver
-from hidups.usages import STANDARD
 
 SUB = generic.SUBDRIVER
 
-
-def test_every_row_path_uses_standard_names_only() -> None:
-    for row in SUB.hid2nut:
-        assert row.path is not None
-        assert parse_path(row.path, STANDARD), row
-    assert len(SUB.usages) == 0
 
 
 def test_generic_claims_nothing_by_id() -> None:

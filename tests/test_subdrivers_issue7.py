@@ -1,10 +1,9 @@
 """The vendor subdrivers of issue 7, checked against NUT's own facts.
 
-* every row's path names only usages NUT's tables (standard + the vendor's) know;
 * on every real descriptor of these vendors, our parsed fields printed with the
   vendor's usage names equal the ``Path:`` lines NUT printed for the same device,
   and a row resolves exactly when NUT's path list has a matching element;
-* claims, per-vendor option tweaks and the table sizes of nut-usbhid.md §5.8;
+* claims and per-vendor option tweaks (table sizes and row paths: test_subdrivers_tables);
 * the small conversion functions against the values NUT's C code computes.
 """
 
@@ -22,7 +21,6 @@ from hidups.descriptor.model import ReportDescriptor, ReportType
 from hidups.descriptor.paths import find_field, format_path, parse_path
 from hidups.device import DeviceInfo
 from hidups.hid2nut.subdriver import Subdriver
-from hidups.hid2nut.table import BOOL, Flag
 from hidups.usages import NUT_STANDARD, UsageTable
 
 MODULES = ("cps", "tripplite", "powercom", "delta_ups", "ever", "idowell", "legrand",
@@ -45,54 +43,6 @@ RawReportContext = FakeContext
 
 def device(vid: int, pid: int, **strings: str) -> DeviceInfo:
     return DeviceInfo(vid, pid, **strings)  # type: ignore[arg-type]
-
-
-# --- tables -------------------------------------------------------------------------
-
-#: nut-usbhid.md §5.8: active rows, BOOL rows, and vendor usages per NUT subdriver.
-NUT_TABLE_SIZES = {
-    "cps": (57, 9, 2), "tripplite": (77, 20, 20), "powercom": (82, 31, 25),
-    "delta_ups": (70, 18, 34), "ever": (116, 18, 104), "idowell": (37, 11, 0),
-    "legrand": (44, 5, 0), "liebert": (39, 10, 0), "openups": (27, 12, 6),
-    "salicru": (44, 11, 0), "arduino": (31, 11, 0), "powervar": (17, 13, 1),
-    "ecoflow": (31, 12, 0),
-}
-
-
-@pytest.mark.parametrize("module", MODULES)
-def test_table_sizes_match_nut(module: str) -> None:
-    sub = subdriver(module)
-    rows, bools, usages = NUT_TABLE_SIZES[module]
-    assert len(sub.hid2nut) == rows
-    assert sum(1 for row in sub.hid2nut if row.name == BOOL) == bools
-    assert len(sub.usages) == usages
-
-
-@pytest.mark.parametrize("module", MODULES)
-def test_every_row_path_uses_known_usage_names(module: str) -> None:
-    sub = subdriver(module)
-    table = names(sub)
-    for row in sub.hid2nut:
-        assert row.path is not None, row
-        parse_path(row.path, table)
-        for token in row.path.split("."):
-            if token.startswith("[") or (len(token) == 8 and token.startswith("ff")):
-                continue
-            assert table.code(token) is not None, (row.path, token)
-
-
-@pytest.mark.parametrize("module", MODULES)
-def test_row_conventions(module: str) -> None:
-    """Commands carry a default or a converter; STRING rows have a length; ENUM rows a table."""
-    for row in subdriver(module).hid2nut:
-        if row.is_command:
-            assert row.fmt is not None or row.lookup is not None, row
-        if row.flags & Flag.STRING and row.flags & Flag.RW and not row.flags & Flag.ENUM:
-            assert row.length > 0, row
-        if row.flags & Flag.ENUM:
-            assert row.lookup is not None and row.lookup.enum_values(), row
-        if row.is_status:
-            assert row.lookup is not None, row
 
 
 # --- real descriptors -----------------------------------------------------------------

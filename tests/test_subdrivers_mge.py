@@ -22,34 +22,15 @@ from subdrivers_testlib import (
     upsc_from_rows,
 )
 
-from hidups.descriptor.paths import parse_path
 from hidups.device import DeviceInfo
-from hidups.hid2nut.table import Flag
-from hidups.usages import STANDARD
 
 SUB = mge.SUBDRIVER
 EATON_CAPTURES = captures_of("0463")
 
 
-def test_every_row_path_parses_with_mge_names() -> None:
-    usages = SUB.usages.chained(STANDARD)
-    for row in SUB.hid2nut:
-        assert row.path is not None
-        assert parse_path(row.path, usages), row
 
-
-def test_row_counts_match_nut() -> None:
-    """NUT's mge_hid2nut: 251 rows, 32 BOOL, 6 ups.alarm, 31 commands, 60 RW, 6 ABSENT;
-    150 vendor usages; 133 model names."""
-    rows = SUB.hid2nut
-    assert len(rows) == 251
-    assert sum(r.is_status for r in rows) == 32
-    assert sum(r.is_alarm for r in rows) == 6
-    assert sum(r.is_command for r in rows) == 31
-    assert sum(bool(r.flags & Flag.RW) for r in rows) == 60
-    assert sum(bool(r.flags & Flag.ABSENT) for r in rows) == 6
-    assert sum(bool(r.flags & Flag.ENUM) for r in rows) == 3
-    assert len(SUB.usages) == 150
+def test_model_name_count_matches_nut() -> None:
+    """NUT 2.8.5 mge-hid.c names 133 models (the table rows: test_subdrivers_tables)."""
     assert len(mge_models.MODEL_NAMES) == 133
 
 
@@ -155,7 +136,7 @@ def test_abm_off_uses_present_status_bits() -> None:
     assert mge.EATON_DISCHARGING_INFO.to_nut(1, ctx) == "dischrg"
     assert mge.EATON_ABM_CHRG_DISCHRG_INFO.to_nut(1, ctx) is None
     assert mge.EATON_ABM_STATUS_INFO.to_nut(1, ctx) is None
-    assert ctx.state["delete"] == {"battery.charger.status"}
+    assert ctx.deleted == ["battery.charger.status"]
     ctx.variables["battery.charge"] = "100"  # master: no CHRG at full charge (5E floats)
     assert mge.EATON_CHARGING_INFO.to_nut(1, ctx) == "!chrg"
 
@@ -172,6 +153,7 @@ def test_abm_on_with_charger_mode_path() -> None:
                      6: "off"}
     flags = {v: mge.EATON_ABM_CHRG_DISCHRG_INFO.to_nut(v, ctx) for v in (1, 2, 3, 4, 6)}
     assert flags == {1: "chrg", 2: "dischrg", 3: "chrg", 4: None, 6: None}
+    assert ctx.deleted == []  # battery.charger.status stays while ABM is on
 
 
 def test_abm_on_with_charger_status_path() -> None:
@@ -262,7 +244,7 @@ def test_converter_online_waits_for_off() -> None:
     ctx = FakeContext()
     assert mge.EATON_CONVERTER_ONLINE_INFO.to_nut(1, ctx) == "online"
     assert mge.EATON_CONVERTER_ONLINE_INFO.to_nut(0, ctx) == "!online"
-    ctx.state["status_bits"] = {"off"}
+    ctx.bits.add("off")
     assert mge.EATON_CONVERTER_ONLINE_INFO.to_nut(1, ctx) is None
 
 
@@ -271,10 +253,13 @@ def test_eco_mode_checks_bypass_window() -> None:
             "output.voltage.nominal": "230", "output.frequency.nominal": "50"}
     ctx = FakeContext(variables=dict(base))
     assert mge.EATON_INPUT_ECO_MODE_ON_OFF_INFO.to_nut(1, ctx) == "ECO"
-    assert ctx.state["buzzmode"] == "vendor:mge-hid:ECO"
+    assert ctx.buzzwords == ["vendor:mge-hid:ECO"]
+    assert ctx.published == [] and ctx.writes == []
     ctx = FakeContext(variables=dict(base, **{"input.bypass.voltage": "250"}))  # > +5 %
     assert mge.EATON_INPUT_ECO_MODE_ON_OFF_INFO.to_nut(1, ctx) is None
-    assert ctx.state["publish"] == {"input.eco.switchable": "normal"}
+    # NUT's eaton_input_eco_mode_check_range: dstate_setinfo, then buzzmode_set normal
+    assert ctx.published == [("input.eco.switchable", "normal")]
+    assert ctx.buzzwords == ["vendor:mge-hid:normal"]
     ctx = FakeContext(variables=dict(base, **{"input.bypass.voltage": "250",
                                               "input.transfer.eco.low": "200",
                                               "input.transfer.eco.high": "260"}))
@@ -289,8 +274,10 @@ def test_bypass_eco_command_requests_writes() -> None:
     ctx = FakeContext(variables={"input.bypass.switch.off": "disabled",
                                  "input.eco.switchable": "ECO"})
     assert mge.EATON_INPUT_ECO_MODE_AUTO_ON_OFF_INFO.to_hid("0", ctx) == 0
-    assert ctx.state["setvar"] == [("input.bypass.switch.off", "off"),
-                                   ("input.eco.switchable", "normal")]
+    assert ctx.writes == [("input.bypass.switch.off", "off"),
+                          ("input.eco.switchable", "normal")]
+    assert ctx.buzzwords == ["vendor:mge-hid:normal"]
+    assert ctx.published == [] and ctx.deleted == []
 
 
 # --- claim -------------------------------------------------------------------------------------

@@ -61,8 +61,17 @@ ALARM_TEXTS: tuple[tuple[str, str], ...] = (
 )
 
 #: APC models whose firmware flaps LB/RB during self-calibration (NUT issues #2347,
-#: #2565, #2944, #3006); for them ``lbrb_log_delay_sec`` defaults to 3 s.
-LBRB_FLAPPING_APC_MODELS = re.compile(r"^(BX.*MI|BVK.*M2|BK.*M2[-_]CH)", re.IGNORECASE)
+#: #2565, #2944, #3006); for them ``lbrb_log_delay_sec`` defaults to 3 s. NUT's rule
+#: (usbhid-ups.c ``upsdrv_initups``, for any subdriver): the product string names
+#: the series at its start or after a space ("BX1600MI", "Back-UPS BX1600MI"), ends
+#: with the suffix, and is longer than the shortest such name (BXnnnMI: 7,
+#: BVKnnnM2: 8, BKnnnM2-CH: 10 characters). Case and spaces count, as in C.
+LBRB_FLAPPING_APC_MODELS = re.compile(
+    r"(?=.{7,}$)(?:.* )?BX.*MI"
+    r"|(?=.{8,}$)(?:.* )?BVK.*M2"
+    r"|(?=.{10,}$)(?:.* )?BK.*M2[-_]CH",
+    re.DOTALL,
+)
 LBRB_DEFAULT_DELAY = 3.0
 
 
@@ -95,11 +104,14 @@ class StatusBits:
 
 
 def lbrb_default_delay(device: DeviceInfo) -> float:
-    """NUT's automatic ``lbrb_log_delay_sec`` for APC models known to flap LB/RB."""
-    vendor = device.manufacturer or ""
-    if vendor.strip() not in ("APC", "American Power Conversion"):
+    """NUT's automatic ``lbrb_log_delay_sec`` for APC models known to flap LB/RB.
+
+    The one place hidups decides it, as NUT decides it in the driver core: the
+    vendor string is exactly "APC" or "American Power Conversion" (no trimming).
+    """
+    if device.manufacturer not in ("APC", "American Power Conversion"):
         return 0.0
-    if LBRB_FLAPPING_APC_MODELS.match((device.product or "").strip()):
+    if LBRB_FLAPPING_APC_MODELS.fullmatch(device.product or ""):
         return LBRB_DEFAULT_DELAY
     return 0.0
 

@@ -257,7 +257,8 @@ class HidSession:
     def _set_meta(self, row: Row) -> None:
         """SETFLAGS/SETAUX/ADDENUM for a variable the INIT walk created."""
         out = self._publisher()
-        flags = [f for f, bit in (("RW", Flag.RW), ("STRING", Flag.STRING)) if row.flags & bit]
+        flags = [f for f, bit in (("RW", Flag.RW), ("STRING", Flag.STRING),
+                                  ("NUMBER", Flag.NUMBER)) if row.flags & bit]
         if flags:
             out.set_flags(row.name, *flags)
         if row.flags & Flag.STRING:
@@ -411,7 +412,6 @@ class HidSession:
     def _after_conversions(self) -> bool:
         """Carry out what conversions asked for; True when one wrote to the device."""
         ctx = self.context()
-        _legacy_requests(ctx)  # TEMPORARY until the tables branch lands
         for word in ctx.take_buzzwords():
             if word not in self.buzzwords:
                 self.buzzwords.append(word)
@@ -547,23 +547,3 @@ class HidSession:
             log.debug("close failed", exc_info=True)
 
 
-
-def _legacy_requests(ctx: HidContext) -> None:
-    """TEMPORARY: string-keyed requests of the subdrivers not yet on typed effects."""
-    state = ctx.state
-    published = state.pop("publish", None)
-    if isinstance(published, dict):
-        for name, value in published.items():
-            ctx.publish(str(name), str(value))
-    deleted = state.pop("delete", None)
-    if isinstance(deleted, (set, list, tuple)):
-        for name in deleted:
-            ctx.delete(str(name))
-    buzz = state.pop("buzzmode", None)
-    if isinstance(buzz, str):
-        ctx.buzzmode(buzz)
-    writes = state.pop("setvar", None)
-    if isinstance(writes, list):
-        for name, value in writes:
-            ctx.request_write(str(name), str(value))
-    state["status_bits"] = set(ctx.status_bits)

@@ -27,7 +27,7 @@ from hidups.descriptor.paths import format_node, format_path, parse_path
 from hidups.device import DeviceInfo
 from hidups.errors import ConfigError
 from hidups.hid2nut.subdriver import Claim, Subdriver
-from hidups.hid2nut.table import ALARM, BOOL, Flag, Row
+from hidups.hid2nut.table import ALARM, BOOL, OFFDELAY, ONDELAY, Flag, Row
 from hidups.usages import UsageTable
 
 _HEX_NODE = re.compile(r"^[0-9a-fA-F]{8}$")
@@ -422,10 +422,24 @@ def dict_source(values: Mapping[str, str]) -> str:
     return "{" + ", ".join(f"{quoted(k)}: {quoted(v)}" for k, v in values.items()) + "}"
 
 
+#: Rows whose default is NUT's DEFAULT_ONDELAY / DEFAULT_OFFDELAY, spelt by name.
+DELAY_DEFAULTS = {
+    ("ups.delay.start", ONDELAY): "ONDELAY",
+    ("load.on.delay", ONDELAY): "ONDELAY",
+    ("ups.delay.shutdown", OFFDELAY): "OFFDELAY",
+    ("load.off.delay", OFFDELAY): "OFFDELAY",
+}
+
+
+def fmt_source(row: Row) -> str:
+    """A row's ``fmt``, as the built-in tables spell it (the delay defaults by name)."""
+    return DELAY_DEFAULTS.get((row.name, row.fmt or ""), quoted(row.fmt))
+
+
 def row_source(row: Row, lookups: Importables) -> str:
     """One ``Row(...)`` line; trailing defaults are left out, as in the built-in tables."""
     name = "BOOL" if row.name == BOOL else quoted(row.name)
-    args = [name, quoted(row.path), quoted(row.fmt)]
+    args = [name, quoted(row.path), fmt_source(row)]
     extra = [flags_source(row.flags)]
     if row.lookup is not None or row.length:
         ref = lookups.reference(row.lookup) if row.lookup is not None else None
@@ -448,6 +462,8 @@ def render_module(plan: Plan, *, source: str = "",
             table_names |= set(flags_source(planned.row.flags).split(" | "))
         if planned.row.name == BOOL:
             table_names.add("BOOL")
+        if fmt_source(planned.row) in ("ONDELAY", "OFFDELAY"):
+            table_names.add(fmt_source(planned.row))
         if planned.row.lookup is not None:
             ref = lookups.reference(planned.row.lookup)
             if ref is not None:
@@ -488,19 +504,19 @@ def render_module(plan: Plan, *, source: str = "",
         if group:
             out.append("")
     if plan.vendor_names:
-        out += ["VENDOR_USAGES = UsageTable(", "    ("]
+        out += ["USAGES = UsageTable(", "    ("]
         for code, vname in plan.vendor_names.items():
             out.append(f"        ({quoted(vname)}, 0x{code:08X}),")
         out += ["    )", ")", ""]
     else:
-        out += ["VENDOR_USAGES = UsageTable(())", ""]
+        out += ["USAGES = UsageTable(())", ""]
     out += [
         "DEVICES = (",
         f"    UsbId(0x{plan.vendor_id:04X}, 0x{plan.product_id:04X}, {quoted(plan.comment)}"
         + (f", tweaks={dict_source(plan.tweaks)}" if plan.tweaks else "") + "),",
         ")",
         "",
-        "HID2NUT = (",
+        "HID2NUT: tuple[Row, ...] = (",
     ]
     current: str | None = "-"
     for planned in plan.rows:
@@ -517,7 +533,7 @@ def render_module(plan: Plan, *, source: str = "",
         "SUBDRIVER = Subdriver(",
         f"    name={quoted(plan.name + ' HID')},",
         '    version="0.1",',
-        "    usages=VENDOR_USAGES,",
+        "    usages=USAGES,",
         "    hid2nut=HID2NUT,",
         "    devices=DEVICES,",
     ]

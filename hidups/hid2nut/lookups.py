@@ -72,18 +72,6 @@ ON_OFF_INFO = Table("on_off_info", ((0, "off"), (1, "on")))
 
 # --- conversions ------------------------------------------------------------------------
 
-_LEADING_INT = re.compile(r"\s*([-+]?\d+)")
-
-
-def c_atoi(text: str | None) -> int:
-    """C's ``atoi``: the leading decimal integer of ``text``, 0 when there is none.
-
-    NUT reads option and variable values this way, so ``"30s"`` is 30 and ``"x"`` is 0.
-    """
-    m = _LEADING_INT.match(text or "")
-    return int(m.group(1)) if m else 0
-
-
 
 def date_to_nut(value: float, ctx: Context) -> str | None:
     """PDC packed date ``(year - 1980) * 512 + month * 32 + day`` → ``YYYY/MM/DD``."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from hidups.device import DeviceInfo
 
@@ -25,6 +25,16 @@ from hidups.device import DeviceInfo
 #: ``ups.status``; an ``ups.alarm`` row contributes a text to ``ups.alarm``.
 BOOL = "BOOL"
 ALARM = "ups.alarm"
+
+#: NUT's DEFAULT_ONDELAY / DEFAULT_OFFDELAY (usbhid-ups.h; seconds, as text): the
+#: ``fmt`` of the ``ups.delay.start``/``ups.delay.shutdown`` ABSENT rows and of the
+#: ``load.on.delay``/``load.off.delay`` commands. Defined once, as NUT does, so no
+#: table can drift from the value the driver's ``ondelay``/``offdelay`` checks use.
+ONDELAY = "30"
+OFFDELAY = "20"
+#: NUT's DEFAULT_ONDELAY_CPS / DEFAULT_OFFDELAY_CPS: CyberPower's longer defaults.
+ONDELAY_CPS = "120"
+OFFDELAY_CPS = "60"
 
 
 class Flag(enum.IntFlag):
@@ -57,14 +67,17 @@ PARAM_REQUIRED = Flag.PARAM_REQUIRED
 
 
 class Context(Protocol):
-    """What a conversion function may look at besides the value itself.
+    """What a conversion function may look at, and the effects it may ask for.
 
-    The driver provides it. ``state`` is per-device scratch space a subdriver may
-    use for decisions taken once (CyberPower's battery-voltage scale, say).
+    The driver provides it. ``state`` is the subdriver's own per-device scratch
+    space, for decisions taken once (CyberPower's battery-voltage scale, MGE's model
+    family); the driver never reads it. NUT's conversions call ``dstate_setinfo``,
+    ``dstate_delinfo``, ``buzzmode_set`` and ``setvar`` directly; ours call the
+    effect methods below, which the driver carries out as NUT does.
     """
 
     device: DeviceInfo
-    state: dict[str, Any]
+    state: dict[str, float]
 
     def get(self, name: str) -> str | None:
         """The current value of a published NUT variable, or ``None``."""
@@ -81,6 +94,22 @@ class Context(Protocol):
     def report(self, report_id: int) -> bytes | None:
         """The current Feature report, report-ID byte first, or None; for subdrivers
         (Ever, PowerCOM) that read whole reports as data."""
+
+    def publish(self, name: str, value: str) -> None:
+        """Set another variable (NUT's ``dstate_setinfo`` from inside a conversion)."""
+
+    def delete(self, name: str) -> None:
+        """Remove a variable (NUT's ``dstate_delinfo``)."""
+
+    def buzzmode(self, word: str) -> None:
+        """Set the ``experimental.ups.mode.buzzwords`` word (NUT's ``buzzmode_set``)."""
+
+    def request_write(self, name: str, value: str) -> None:
+        """Write a variable as ``SET VAR`` would (NUT's ``setvar`` from a conversion)."""
+
+    @property
+    def status_bits(self) -> frozenset[str]:
+        """The status bits set so far in this walk (rows earlier in the table)."""
 
 
 class Lookup(Protocol):
@@ -157,6 +186,46 @@ class Convert:
 
     def __repr__(self) -> str:
         return f"Convert({self.name!r})"
+
+
+class FunctionTable:
+    """A conversion function for HID → NUT, with a value table for writes and enums.
+
+    NUT's look-ups whose first entry carries a function use it for reading, and
+    their entries for writing (and for ADDENUM, keeping the entries the function
+    accepts). ``from_nut`` replaces the table for writing when given.
+    """
+
+    __slots__ = ("entries", "from_nut", "name", "to_nut_fn")
+
+    def __init__(
+        self,
+        name: str,
+        to_nut: ToNut,
+        entries: Iterable[tuple[int, str]] = (),
+        from_nut: ToHid | None = None,
+    ) -> None:
+        self.name = name
+        self.to_nut_fn = to_nut
+        self.entries = tuple(entries)
+        self.from_nut = from_nut
+
+    def to_nut(self, value: float, ctx: Context) -> str | None:
+        return self.to_nut_fn(value, ctx)
+
+    def to_hid(self, text: str, ctx: Context) -> float | None:
+        if self.from_nut is not None:
+            return self.from_nut(text, ctx)
+        for hid, nut in self.entries:
+            if nut == text:
+                return float(hid)
+        return None
+
+    def enum_values(self) -> list[str]:
+        return [text for _, text in self.entries]
+
+    def __repr__(self) -> str:
+        return f"FunctionTable({self.name!r})"
 
 
 @dataclass(frozen=True, slots=True)
