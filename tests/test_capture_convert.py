@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SHARED_CAPTURES, require_shared
+from hidups.tools.convert import parse_event
 
 from hidups.capture import EventAction, load_capture
 from hidups.descriptor.model import ReportType
 from hidups.errors import ConfigError
-from hidups.tools.convert import parse_event
 
 CS500 = SHARED_CAPTURES / "apc-back-ups-cs500-nutddl.json"
 

@@ -19,7 +19,7 @@ from hidups.capture import (
     load_capture,
     loads_capture,
 )
-from hidups.capture.layout import walk_layout
+from hidups.descriptor.layout import walk_layout
 from hidups.errors import CaptureError
 
 
@@ -139,13 +139,13 @@ def test_demo_capture_and_its_scripted_variant() -> None:
 
 
 def test_project_captures_are_what_the_converter_writes(tmp_path: Path) -> None:
-    """captures/ is regenerated, byte for byte, by tools/make_captures.py."""
+    """captures/ is regenerated, byte for byte, by scripts/make_captures.py."""
     require_shared()
     work = tmp_path / "repo"
-    (work / "tools").mkdir(parents=True)
-    (work / "tools" / "make_captures.py").write_text(
-        (ROOT / "tools" / "make_captures.py").read_text())
-    result = subprocess.run([sys.executable, str(work / "tools" / "make_captures.py"),
+    (work / "scripts").mkdir(parents=True)
+    (work / "scripts" / "make_captures.py").write_text(
+        (ROOT / "scripts" / "make_captures.py").read_text())
+    result = subprocess.run([sys.executable, str(work / "scripts" / "make_captures.py"),
                              "--shared", str(SHARED_CAPTURES)], capture_output=True, text=True,
                             cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr

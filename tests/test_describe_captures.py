@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 from conftest import SHARED_CAPTURES, require_shared, shared_capture_files
+from hidups.tools import describe
 
 from hidups.descriptor import Field, ReportDescriptor
-from hidups.tools import describe
 from hidups.usages import NUT_STANDARD, UsageTable
 
 #: The two captures with Path lines but no descriptor: INDEX.md says all their 45 Path

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 from conftest import UPSEMU_DIR, require, require_nut, require_shared, shared_capture_files
+from hidups.tools import describe
 from upsemu_util import device_file, try_build_upsemu
 
 from hidups.descriptor import ReportDescriptor
 from hidups.device import DeviceInfo
-from hidups.tools import describe
 from hidups.usages import NUT_STANDARD
 
 pytestmark = [pytest.mark.nut, pytest.mark.upsemu, pytest.mark.slow]

@@ -2,7 +2,7 @@
 
 Inputs are random bytes, random item sequences (well-formed items with any prefix and
 data), and corpus descriptors with bytes flipped, inserted, deleted, cut or spliced.
-``tools/fuzz_descriptor.py`` runs the same property for 100,000+ inputs outside pytest.
+``scripts/fuzz_descriptor.py`` runs the same property for 100,000+ inputs outside pytest.
 Four strategies x 500 examples = 2,000 inputs per run.
 """
 

@@ -384,16 +384,6 @@ def test_find_field_uses_nut_prefix_semantics() -> None:
     assert find_field(desc, (UPS, POWER_SUMMARY, RUNTIME, 1), ReportType.FEATURE) is None
 
 
-def test_dump_lists_collections_and_items() -> None:
-    desc = parse(ups_with((REPORT_ID, 1), (REPORT_SIZE, 8), (REPORT_COUNT, 1),
-                          (USAGE_PAGE, 0x85), (USAGE, 0x66), (FEATURE, 2)))
-    assert desc.dump(STANDARD).splitlines() == [
-        "UPS (collection 0x01, byte 4)",
-        "  PowerSummary (collection 0x00, byte 8)",
-        "    Feature 0x01 bits 0+8x1 Var [0..0] RemainingCapacity",
-    ]
-
-
 def test_item_stream_is_compiled_and_agrees_with_the_interpreter() -> None:
     """Production parsing runs construct's compiled code, never an interpreted fallback."""
     from hidups.descriptor import items

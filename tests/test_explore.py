@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SHARED_CAPTURES, require, require_shared
+from hidups.tools import explore
 from upsemu_util import device_file, try_build_upsemu, upsemu_env
 
 from hidups.capture import Capture, dumps_capture, load_capture, save_capture
 from hidups.descriptor.model import ReportType
 from hidups.device import DeviceInfo
-from hidups.tools import explore
 
 #: Captures whose raw reports are complete GET_REPORT answers, with NUT's Path lines.
 ROUND_TRIP = ["apc-back-ups-cs500-nutddl.json", "apc-bk650m2-ch-nutddl.json",

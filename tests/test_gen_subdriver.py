@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 from conftest import SHARED_CAPTURES, require, require_shared, shared_capture_files
+from hidups.tools import gen_subdriver
+from hidups.tools.describe import skipped_by_nut
 
 from hidups.capture import Capture, load_capture
 from hidups.descriptor.model import ReportDescriptor, ReportType
@@ -27,8 +29,6 @@ from hidups.errors import DeviceNotFound
 from hidups.hid2nut import generate, registry
 from hidups.hid2nut.subdriver import Subdriver
 from hidups.hid2nut.table import ALARM, BOOL, CMD
-from hidups.tools import gen_subdriver
-from hidups.tools.describe import skipped_by_nut
 from hidups.usages import STANDARD
 
 FieldKey = tuple[ReportType, int, int, int]

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 from conftest import SHARED_CAPTURES, UPSEMU_DIR, require, require_nut, require_shared
+from hidups.tools import gen_subdriver
+from hidups.tools.describe import skipped_by_nut
 from test_gen_subdriver import resolved
 from upsemu_util import device_file, try_build_upsemu
 
 from hidups.capture import load_capture
 from hidups.descriptor.model import ReportDescriptor
 from hidups.hid2nut import registry
-from hidups.tools import gen_subdriver
-from hidups.tools.describe import skipped_by_nut
 
 pytestmark = [pytest.mark.nut, pytest.mark.upsemu, pytest.mark.slow]
 

@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from hidups.capture.layout import walk_layout
 from hidups.capture.model import (
     Capture,
     InterruptRecord,
@@ -31,6 +30,7 @@ from hidups.capture.model import (
     UsbLayout,
 )
 from hidups.capture.shared_json import STRING_FROM_UPSC, assign_string_indices, string_index_values
+from hidups.descriptor.layout import walk_layout
 from hidups.descriptor.model import ReportType
 from hidups.device import DeviceInfo
 from hidups.errors import CaptureError, DescriptorError

@@ -34,7 +34,7 @@ from typing import Any
 import usb.core
 import usb.util
 
-from hidups.capture.layout import walk_layout
+from hidups.descriptor.layout import walk_layout
 from hidups.descriptor.model import ReportType
 from hidups.device import DeviceInfo
 from hidups.errors import (

@@ -15,11 +15,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from hidups.tools import explore
+
 from hidups.capture.model import Capture
 from hidups.errors import ConfigError, HidupsError
 from hidups.hid2nut import generate, serial_over_hid
 from hidups.hid2nut.subdriver import Subdriver
-from hidups.tools import explore
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

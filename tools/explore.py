@@ -202,7 +202,7 @@ def readable_reports(raw: bytes, desc: ReportDescriptor | None
         return [((rtype, rid), report.byte_length + 1)
                 for rtype in READ_TYPES for (kind, rid), report in sorted(desc.reports.items())
                 if kind == rtype]
-    from hidups.capture.layout import walk_layout
+    from hidups.descriptor.layout import walk_layout
 
     try:
         layout = walk_layout(raw)

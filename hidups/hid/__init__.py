@@ -1,0 +1,1 @@
+"""HID Power Device Class: the first device protocol of the driver core."""
