@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SHARED_CAPTURES, require_shared
-from hidups.tools.convert import parse_event
 
 from hidups.capture import EventAction, load_capture
+from hidups.capture.convert import parse_event
 from hidups.descriptor.model import ReportType
 from hidups.errors import ConfigError
 

@@ -20,7 +20,9 @@ import pytest
 from conftest import SHARED_CAPTURES, require_shared, shared_capture_files
 from hidups.tools import describe
 
+from hidups.capture import nut_dump
 from hidups.descriptor import Field, ReportDescriptor
+from hidups.hid.analysis import find_subdriver
 from hidups.usages import NUT_STANDARD, UsageTable
 
 #: The two captures with Path lines but no descriptor: INDEX.md says all their 45 Path
@@ -78,7 +80,7 @@ def _usages(name: str, subdriver: Any) -> UsageTable:
 
 
 def _vendor_subdriver(nut_name: str | None) -> Any:
-    found = describe.find_subdriver(nut_name)
+    found = find_subdriver(nut_name)
     assert found is not None, f"no hidups subdriver for NUT's {nut_name!r}"
     return found
 
@@ -88,10 +90,10 @@ def check_capture(name: str) -> tuple[int, list[str]]:
     path = SHARED_CAPTURES / name
     doc = json.loads(path.read_text())
     if doc.get("descriptor_hex"):
-        source = describe.load_input(path)
+        source = nut_dump.load_dump_source(path)
     else:
         stand_in = json.loads((SHARED_CAPTURES / STAND_IN_DESCRIPTOR[name]).read_text())
-        source = describe.DescribeInput(bytes.fromhex(stand_in["descriptor_hex"]), {},
+        source = nut_dump.DumpSource(bytes.fromhex(stand_in["descriptor_hex"]), {},
                                         None, doc["nut_subdriver"])
     desc = ReportDescriptor.from_bytes(source.descriptor)
     subdriver = None if name in EXPLORE_DUMPS else _vendor_subdriver(source.nut_subdriver)
@@ -101,8 +103,8 @@ def check_capture(name: str) -> tuple[int, list[str]]:
 
     by_head: dict[str, Field] = {}
     for field in desc.fields:
-        if not describe.skipped_by_nut(field, source.device):
-            by_head.setdefault(describe.path_line(field, usages, None), field)
+        if not nut_dump.skipped_by_nut(field, source.device):
+            by_head.setdefault(nut_dump.path_line(field, usages, None), field)
 
     problems: list[str] = []
     lines = doc["path_lines"]
@@ -123,7 +125,7 @@ def check_capture(name: str) -> tuple[int, list[str]]:
             if source.reports:
                 problems.append(f"capture has no report 0x{field.report_id:02x}: {captured}")
             continue  # a capture without raw reports: layout only
-        ours = describe.path_line(field, usages, report)
+        ours = nut_dump.path_line(field, usages, report)
         if ours != captured and (name, head) not in VALUE_EXCEPTIONS:
             problems.append(f"NUT: {captured}\n  us: {ours}")
     return len(lines), problems
@@ -153,13 +155,13 @@ def test_value_exceptions_are_still_needed() -> None:
     for (name, head), _reason in VALUE_EXCEPTIONS.items():
         doc = json.loads((SHARED_CAPTURES / name).read_text())
         captured = next(line for line in doc["path_lines"] if line.startswith(head + ","))
-        source = describe.load_input(SHARED_CAPTURES / name)
+        source = nut_dump.load_dump_source(SHARED_CAPTURES / name)
         desc = ReportDescriptor.from_bytes(source.descriptor)
-        subdriver = describe.find_subdriver(source.nut_subdriver)
+        subdriver = find_subdriver(source.nut_subdriver)
         usages = _usages(name, subdriver)
-        field = next(f for f in desc.fields if describe.path_line(f, usages, None) == head)
+        field = next(f for f in desc.fields if nut_dump.path_line(f, usages, None) == head)
         report = source.reports[field.report_id]
-        assert describe.path_line(field, usages, report) != captured
+        assert nut_dump.path_line(field, usages, report) != captured
 
 
 @pytest.mark.parametrize("name", ["apc-back-ups-cs500-nutddl.json"])

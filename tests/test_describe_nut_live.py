@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 from conftest import UPSEMU_DIR, require, require_nut, require_shared, shared_capture_files
-from hidups.tools import describe
 from upsemu_util import device_file, try_build_upsemu
 
+from hidups.capture.nut_dump import path_lines
 from hidups.descriptor import ReportDescriptor
 from hidups.device import DeviceInfo
 from hidups.usages import NUT_STANDARD
@@ -61,7 +61,7 @@ def compare(capture: Path, library: Path, workdir: Path) -> tuple[int, list[str]
     reports = feature_reports(device)
     identity = DeviceInfo(int(doc["vendorid"], 16), int(doc["productid"], 16))
     desc = ReportDescriptor.from_bytes(bytes.fromhex(doc["descriptor_hex"]))
-    ours = list(describe.path_lines(desc, NUT_STANDARD, reports, identity))
+    ours = list(path_lines(desc, NUT_STANDARD, reports, identity))
     problems = [f"NUT: {a}\n  us: {b}" for a, b in zip(nut, ours, strict=False) if a != b]
     if len(nut) != len(ours):
         problems.append(f"NUT printed {len(nut)} lines, we {len(ours)}")

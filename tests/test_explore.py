@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SHARED_CAPTURES, require, require_shared
-from hidups.tools import explore
 from upsemu_util import device_file, try_build_upsemu, upsemu_env
 
 from hidups.capture import Capture, dumps_capture, load_capture, save_capture
 from hidups.descriptor.model import ReportType
 from hidups.device import DeviceInfo
+from hidups.hid import explore
+from hidups.hid.analysis import analysis_report
 
 #: Captures whose raw reports are complete GET_REPORT answers, with NUT's Path lines.
 ROUND_TRIP = ["apc-back-ups-cs500-nutddl.json", "apc-bk650m2-ch-nutddl.json",
@@ -121,8 +122,8 @@ def test_from_capture_says_which_subdriver_and_what_it_maps() -> None:
     require_shared()
     path = SHARED_CAPTURES / "apc-bk650m2-ch-nutddl.json"
     out = io.StringIO()
-    capture = explore.load(str(path))
-    explore.print_analysis(capture, {}, out=out)
+    capture = load_capture(str(path))
+    out.write("\n".join(analysis_report(capture, {})) + "\n")
     text = out.getvalue()
     assert "- VendorID: 051d" in text and "- ProductID: 0002" in text
     assert "Subdriver: APC HID" in text

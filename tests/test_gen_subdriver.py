@@ -18,14 +18,14 @@ from typing import Any
 
 import pytest
 from conftest import SHARED_CAPTURES, require, require_shared, shared_capture_files
-from hidups.tools import gen_subdriver
-from hidups.tools.describe import skipped_by_nut
 
 from hidups.capture import Capture, load_capture
+from hidups.capture.nut_dump import skipped_by_nut
 from hidups.descriptor.model import ReportDescriptor, ReportType
 from hidups.descriptor.paths import find_field, parse_path
 from hidups.driver.walk import bind_rows
 from hidups.errors import DeviceNotFound
+from hidups.hid.analysis import generate_module
 from hidups.hid2nut import generate, registry
 from hidups.hid2nut.subdriver import Subdriver
 from hidups.hid2nut.table import ALARM, BOOL, CMD
@@ -48,7 +48,7 @@ def _driver_choice(capture: Capture) -> Subdriver | None:
 
 def _write_and_load(capture: Capture, directory: Path, name: str,
                     exclude: tuple[str, ...] = ()) -> tuple[Subdriver, str, Path]:
-    text, _ = gen_subdriver.generate_module(capture, name=name, exclude=exclude)
+    text, _ = generate_module(capture, name=name, exclude=exclude)
     path = directory / f"{generate.module_name_for(name)}.py"
     path.write_text(text)
     subs = registry.load_user_file(path)
@@ -264,7 +264,7 @@ def test_serial_over_hid_dump_is_refused(tmp_path: Path) -> None:
                         " 95 08 81 82 09 02 95 08 91 82 c0")  # 0665:5161, see test_explore_*
     capture = Capture(device=DeviceInfo(0x0665, 0x5161), descriptor=raw, source="test")
     with pytest.raises(ConfigError, match=r"nutdrv_qx|serial"):
-        gen_subdriver.generate_module(capture, name="Megatec")
+        generate_module(capture, name="Megatec")
 
 
 def test_cli_writes_into_directory(tmp_path: Path) -> None:

@@ -53,10 +53,43 @@ SOURCES: dict[str, str] = {
 OPTIONAL_BACKENDS = frozenset({"usb", "hid", "libusb_package"})
 
 #: Known violations, each (rule, importer, imported) with rule one of "cycle",
-#: "upward", "function-level". Owned by the engineers reworking these packages.
+#: "upward", "function-level": the driver core (hidups/driver/, being split into the
+#: core, hidups/hid/ and the driver process) and hid2nut/ are reworked by their owners,
+#: who empty their part of this list. Every entry must still occur (a test checks it).
 ALLOWED: frozenset[tuple[str, str, str]] = frozenset({
+    ("cycle", "hidups.driver.commands", "hidups.driver.engine"),
+    ("cycle", "hidups.driver.engine", "hidups.driver.commands"),
     # hidups/driver/main.py is the driver process: it moves above the device protocols.
     ("upward", "hidups.driver.main", "hidups.hid.explore"),
+    ("function-level", "hidups.driver.commands", "hidups.codec"),
+    ("function-level", "hidups.driver.commands", "hidups.driver.walk"),
+    ("function-level", "hidups.driver.engine", "hidups.codec"),
+    ("function-level", "hidups.driver.engine", "hidups.descriptor.paths"),
+    ("function-level", "hidups.driver.engine", "hidups.driver.commands"),
+    ("function-level", "hidups.driver.engine", "hidups.usages"),
+    ("function-level", "hidups.driver.engine", "re"),
+    ("function-level", "hidups.driver.main", "grp"),
+    ("function-level", "hidups.driver.main", "hidups"),
+    ("function-level", "hidups.driver.main", "hidups.driver.commands"),
+    ("function-level", "hidups.driver.main", "hidups.hid.explore"),
+    ("function-level", "hidups.driver.main", "hidups.hid2nut.registry"),
+    ("function-level", "hidups.driver.main", "hidups.nut.client"),
+    ("function-level", "hidups.driver.main", "hidups.nut.cmdline"),
+    ("function-level", "hidups.driver.main", "hidups.nut.dstate"),
+    ("function-level", "hidups.driver.main", "hidups.nut.options"),
+    ("function-level", "hidups.driver.main", "hidups.nut.paths"),
+    ("function-level", "hidups.driver.main", "hidups.nut.publish"),
+    ("function-level", "hidups.driver.main", "hidups.nut.sdnotify"),
+    ("function-level", "hidups.driver.main", "hidups.nut.server"),
+    ("function-level", "hidups.driver.main", "hidups.nut.shared"),
+    ("function-level", "hidups.driver.main", "hidups.nut.upsconf"),
+    ("function-level", "hidups.driver.main", "hidups.transport"),
+    ("function-level", "hidups.driver.main", "pwd"),
+    ("function-level", "hidups.driver.walk", "hidups.codec"),
+    ("function-level", "hidups.driver.walk", "hidups.descriptor.paths"),
+    ("function-level", "hidups.hid2nut.generate", "hidups.hid2nut.lookups"),
+    ("function-level", "hidups.hid2nut.registry", "hidups.descriptor.paths"),
+    ("function-level", "hidups.hid2nut.registry", "hidups.usages"),
 })
 
 

@@ -244,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def explore(options: Mapping[str, str]) -> int:
     """``-x explore``: open the device, dump it, close it; no subdriver is chosen."""
-    from hidups.tools.explore import explore_in_driver
+    from hidups.hid.explore import explore_in_driver
     from hidups.transport import open_transport
 
     try:
