@@ -98,23 +98,3 @@ class TransportTimeout(TransportError, TimeoutError):
 
 class ProtocolError(TransportError):
     """The device answered, but not as HID says it should (stall, short reply, ...)."""
-
-
-# --- driver ----------------------------------------------------------------------
-
-
-class CommandError(HidupsError):
-    """An instant command or a variable write could not be carried out.
-
-    ``status`` is NUT's TRACKING code: 1 unknown, 2 invalid argument, 3 failed,
-    4 conversion failed.
-    """
-
-    UNKNOWN = 1
-    INVALID = 2
-    FAILED = 3
-    CONVERSION_FAILED = 4
-
-    def __init__(self, status: int, message: str) -> None:
-        self.status = status
-        super().__init__(message)

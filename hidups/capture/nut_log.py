@@ -319,7 +319,3 @@ def capture_from_nut_log(text: str, source: str = "<NUT log>") -> Capture:
              "path_lines": path_lines, "upsc": variables},
         meta=meta,
     )
-
-
-def looks_like_nut_log(text: str) -> bool:
-    return bool(_DESCRIPTOR.search(text) or re.search(r"^\s*R:\s*\d+\s", text, re.M))

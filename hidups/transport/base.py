@@ -85,10 +85,6 @@ class Transport(abc.ABC):
 
     # --- state ---------------------------------------------------------------
 
-    @property
-    def is_open(self) -> bool:
-        return self._opened
-
     def open(self) -> None:
         """Claim the device. Idempotent."""
         if self._opened:
