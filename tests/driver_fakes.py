@@ -8,22 +8,13 @@ must not depend on the socket side.
 
 from __future__ import annotations
 
-import json
 import queue
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from hidups.descriptor.model import ReportType
 from hidups.device import DeviceInfo
 from hidups.errors import DeviceNotFound, Disconnected, ProtocolError
-
-CAPTURES = Path(__file__).resolve().parents[1].parent / "shared" / "captures"
-
-
-def load_capture(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((CAPTURES / name).read_text())
-    return data
 
 
 class CaptureDevice:

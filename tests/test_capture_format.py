@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_CAPTURES, ROOT, SHARED_CAPTURES, require_shared, shared_capture_files
+from conftest import PROJECT_CAPTURES, ROOT, SHARED_CAPTURES, require_shared
+from shared_captures import shared_capture, shared_capture_files
 
 from hidups.capture import (
     FORMAT_NAME,
@@ -25,7 +26,7 @@ from hidups.errors import CaptureError
 
 def _with_descriptor() -> list[Path]:
     require_shared()
-    return [p for p in shared_capture_files() if json.loads(p.read_text()).get("descriptor_hex")]
+    return [p for p in shared_capture_files() if shared_capture(p).get("descriptor_hex")]
 
 
 def test_corpus_has_descriptors() -> None:
@@ -35,7 +36,7 @@ def test_corpus_has_descriptors() -> None:
 @pytest.mark.parametrize("path", _with_descriptor() if SHARED_CAPTURES.is_dir() else [],
                          ids=lambda p: p.stem)
 def test_shared_capture_round_trips_without_loss(path: Path, tmp_path: Path) -> None:
-    original = json.loads(path.read_text())
+    original = shared_capture(path)
     capture = load_capture(path)
     out = tmp_path / "capture.json"
     out.write_text(dumps_capture(capture))

@@ -8,11 +8,10 @@ Four strategies x 500 examples = 2,000 inputs per run.
 
 from __future__ import annotations
 
-import json
-
-from conftest import SHARED_CAPTURES, shared_capture_files
+from conftest import SHARED_CAPTURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_captures import shared_capture, shared_capture_files
 
 from hidups.descriptor import ReportDescriptor
 from hidups.descriptor.items import encode_item, encode_long_item, tokenize
@@ -24,7 +23,7 @@ def _corpus() -> list[bytes]:
     found = []
     if SHARED_CAPTURES.is_dir():
         for path in shared_capture_files():
-            hex_text = json.loads(path.read_text()).get("descriptor_hex")
+            hex_text = shared_capture(path).get("descriptor_hex")
             if hex_text:
                 found.append(bytes.fromhex(hex_text))
     # A small built-in descriptor keeps the mutation tests meaningful without the corpus.

@@ -7,11 +7,11 @@ reports, and it numbers the reports of descriptors without IDs -1 where hidups s
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_CAPTURES, shared_capture_files
+from conftest import SHARED_CAPTURES
+from shared_captures import shared_capture, shared_capture_files
 
 from hidups.descriptor.layout import walk_layout
 from hidups.descriptor.model import ReportType
@@ -26,12 +26,12 @@ _TYPES = (("input_reports", ReportType.INPUT), ("output_reports", ReportType.OUT
 def _descriptors() -> list[Path]:
     if not SHARED_CAPTURES.is_dir():
         return []
-    return [p for p in shared_capture_files() if json.loads(p.read_text()).get("descriptor_hex")]
+    return [p for p in shared_capture_files() if shared_capture(p).get("descriptor_hex")]
 
 
 @pytest.mark.parametrize("path", _descriptors(), ids=lambda p: p.stem)
 def test_report_lengths_match_hid_tools(path: Path) -> None:
-    raw = bytes.fromhex(json.loads(path.read_text())["descriptor_hex"].replace(" ", ""))
+    raw = bytes.fromhex(shared_capture(path)["descriptor_hex"].replace(" ", ""))
     oracle = hid.ReportDescriptor.from_bytes(raw)
     expected: dict[tuple[ReportType, int], int] = {}
     numbered = set()

@@ -6,10 +6,9 @@ hidups deliberately differs (docs/differences.md) the test says so.
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from conftest import require_shared, shared_capture_files
+from conftest import require_shared
+from shared_captures import shared_capture, shared_capture_files
 
 from hidups.descriptor import (
     INDEX_BASE,
@@ -113,7 +112,7 @@ def test_construct_tokenizer_agrees_with_a_hand_loop_on_the_corpus() -> None:
     require_shared()
     count = 0
     for path in shared_capture_files():
-        hex_text = json.loads(path.read_text()).get("descriptor_hex")
+        hex_text = shared_capture(path).get("descriptor_hex")
         if not hex_text:
             continue
         raw = bytes.fromhex(hex_text)
@@ -346,7 +345,7 @@ def test_path_text_round_trips_on_every_corpus_field() -> None:
     require_shared()
     seen = 0
     for path in shared_capture_files():
-        hex_text = json.loads(path.read_text()).get("descriptor_hex")
+        hex_text = shared_capture(path).get("descriptor_hex")
         if not hex_text:
             continue
         for field in parse(bytes.fromhex(hex_text)).fields:
@@ -391,7 +390,7 @@ def test_item_stream_is_compiled_and_agrees_with_the_interpreter() -> None:
     assert "linkedparsers[" not in items.CompiledItemStream.source
     require_shared()
     for path in shared_capture_files():
-        raw = bytes.fromhex(json.loads(path.read_text()).get("descriptor_hex") or "")
+        raw = bytes.fromhex(shared_capture(path).get("descriptor_hex") or "")
         if not raw:
             continue
         interpreted = items.ItemStream.parse(raw, total=len(raw))

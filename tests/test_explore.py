@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SHARED_CAPTURES, require, require_shared
+from shared_captures import shared_capture
 from upsemu_util import device_file, try_build_upsemu, upsemu_env
 
 from hidups.capture import Capture, dumps_capture, load_capture, save_capture
@@ -42,7 +43,7 @@ def explore_emulated(shared: Path, out: Path, *extra: str) -> subprocess.Complet
     lib, why = try_build_upsemu()
     require(lib is not None, f"upsemu unavailable: {why}")
     env = upsemu_env(device_file(shared), lib)
-    vid = json.loads(shared.read_text())["vendorid"]
+    vid = shared_capture(shared)["vendorid"]
     result = hidups(["explore", "-o", str(out), "-x", f"vendorid={vid}", *extra], env)
     assert result.returncode == 0, result.stderr
     return result
@@ -115,7 +116,7 @@ def test_path_lines_are_nuts(name: str, tmp_path: Path) -> None:
     shared = SHARED_CAPTURES / name
     run = explore_emulated(shared, tmp_path / "x.json")
     ours = [line for line in run.stdout.splitlines() if line.startswith("Path: ")]
-    assert ours == json.loads(shared.read_text())["path_lines"]
+    assert ours == shared_capture(shared)["path_lines"]
 
 
 def test_from_capture_says_which_subdriver_and_what_it_maps() -> None:

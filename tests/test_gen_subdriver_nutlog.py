@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SHARED_CAPTURES, UPSEMU_DIR, require, require_nut, require_shared
-from test_gen_subdriver import resolved
+from subdrivers_testlib import resolved
 from upsemu_util import device_file, try_build_upsemu
 
 from hidups.capture import load_capture
