@@ -265,12 +265,19 @@ def test_checker_finds_a_cycle_an_upward_and_a_function_level_import(tmp_path: P
 
 
 def test_relative_imports_resolve() -> None:
-    tree_file = ROOT / "hidups" / "descriptor" / "__init__.py"
     node = ast.parse("from .model import Field\nfrom .. import errors\n").body
     assert isinstance(node[0], ast.ImportFrom) and isinstance(node[1], ast.ImportFrom)
     assert _resolve(node[0], "hidups.descriptor", True) == "hidups.descriptor.model"
     assert _resolve(node[1], "hidups.descriptor.parser", False) == "hidups"
-    assert tree_file.exists()
+
+
+def test_every_package_folder_is_read() -> None:
+    """The table sees the installed layout: tools/ and subdrivers/ under their
+    installed names, the new HID protocol package, and nothing from scripts/."""
+    modules = module_files()
+    assert "hidups.tools.explore" in modules and "hidups.subdrivers.apc" in modules
+    assert "hidups.hid.explore" in modules and "hidups.descriptor.layout" in modules
+    assert not any(name.startswith("hidups.scripts") for name in modules)
 
 
 # --- the rules --------------------------------------------------------------------------
