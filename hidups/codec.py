@@ -91,11 +91,6 @@ def logical_from_raw(field: Field, raw: int) -> int:
     return value
 
 
-def read_raw(field: Field, report: bytes | bytearray | memoryview) -> int:
-    """The field's bits, unsigned, with no interpretation."""
-    return read_bits(report, field.offset + 8, field.size)
-
-
 def read_logical(field: Field, report: bytes | bytearray | memoryview) -> int:
     """The field's logical value as NUT's ``GetValue`` computes it."""
     return logical_from_raw(field, read_bits(report, field.offset + 8, field.size))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,16 +13,6 @@ SHARED = Path(os.environ.get("HIDUPS_SHARED", ROOT.parent / "shared"))
 SHARED_CAPTURES = SHARED / "captures"
 UPSEMU_DIR = SHARED / "tools" / "upsemu"
 PROJECT_CAPTURES = ROOT / "captures"
-
-
-def shared_capture_files() -> list[Path]:
-    """Every main capture JSON in ../shared/captures (not upsc-only)."""
-    return sorted(SHARED_CAPTURES.glob("*.json"))
-
-
-def load_shared_capture(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
 
 
 def require(condition: bool, why: str) -> None:

@@ -24,7 +24,7 @@ def _load_runner() -> ModuleType:
     name = "hidups_tools_differential"
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / "differential.py")
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "differential.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses look their module up while the class is built

@@ -8,12 +8,10 @@ must not depend on the socket side.
 
 from __future__ import annotations
 
-import json
 import queue
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from hidups.descriptor.model import ReportType
@@ -22,13 +20,6 @@ from hidups.driver.core import Driver
 from hidups.errors import DeviceNotFound, Disconnected, ProtocolError
 from hidups.hid.protocol import HidProtocol, Opener, Selector
 from hidups.hid.session import HidSession
-
-CAPTURES = Path(__file__).resolve().parents[1].parent / "shared" / "captures"
-
-
-def load_capture(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((CAPTURES / name).read_text())
-    return data
 
 
 class CaptureDevice:

@@ -26,8 +26,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from driver_fakes import CaptureDevice, HidDriver, Plug, hid_driver, load_capture
+from driver_fakes import CaptureDevice, HidDriver, Plug, hid_driver
 from hidups.subdrivers.apc import SUBDRIVER as APC
+from shared_captures import shared_capture
 
 from hidups import codec
 from hidups.descriptor.model import ReportDescriptor, ReportType
@@ -131,7 +132,7 @@ class Clock:
 def soak(days: float, seed: int) -> SoakResult:
     """Run ``days`` of polling at :data:`POLL` seconds with random fault episodes."""
     rng = random.Random(seed)
-    capture = load_capture(CAPTURE)
+    capture = shared_capture(CAPTURE)
     clock = Clock()
     dev = FaultyDevice(capture)
     plug = Plug(dev)

@@ -1,21 +1,26 @@
-"""Helpers for the subdriver and registry tests: captures as devices, path resolution,
-and a stand-in for the driver's conversion Context."""
+"""Helpers for the subdriver, registry and generator tests: captures as devices, path
+resolution, what the driver would bind, and a stand-in for the driver's conversion
+Context. Test modules import these from here, never from one another."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conftest import SHARED_CAPTURES
+from hidups.driver.walk import bind_rows
+from shared_captures import descriptor_bytes, shared_capture, shared_capture_files
 
 from hidups.descriptor.model import Field, ReportDescriptor, ReportType
 from hidups.descriptor.paths import find_field, parse_path
 from hidups.device import DeviceInfo
+from hidups.hid2nut import generate
 from hidups.hid2nut.subdriver import Subdriver
-from hidups.hid2nut.table import Row
+from hidups.hid2nut.table import ALARM, BOOL, CMD, Row
 from hidups.usages import STANDARD
+
+FieldKey = tuple[ReportType, int, int, int]
 
 #: upsc variables the driver core or the format hooks publish, not table rows.
 NOT_FROM_ROWS = frozenset(
@@ -34,22 +39,21 @@ NOT_FROM_ROWS = frozenset(
 NOT_FROM_ROWS_PREFIXES = ("device.", "driver.")
 
 
-def capture(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SHARED_CAPTURES / name).read_text())
-    return data
-
-
 def captures_of(*vendor_ids: str) -> list[Path]:
     """Main captures with a descriptor whose vendor id is one of ``vendor_ids``."""
     found = []
-    for path in sorted(SHARED_CAPTURES.glob("*.json")):
-        data = json.loads(path.read_text())
-        if data.get("descriptor_hex") and data["vendorid"] in vendor_ids:
+    for path in shared_capture_files(with_descriptor=True):
+        if shared_capture(path)["vendorid"] in vendor_ids:
             found.append(path)
     return found
 
 
-def device_of(data: dict[str, Any]) -> DeviceInfo:
+def device(vid: int, pid: int, **strings: str) -> DeviceInfo:
+    """A device identity with just the ids (and any strings given)."""
+    return DeviceInfo(vid, pid, **strings)  # type: ignore[arg-type]
+
+
+def device_of(data: Mapping[str, Any]) -> DeviceInfo:
     bcd = data.get("bcd_device")
     return DeviceInfo(
         vendor_id=int(data["vendorid"], 16),
@@ -61,8 +65,8 @@ def device_of(data: dict[str, Any]) -> DeviceInfo:
     )
 
 
-def descriptor_of(data: dict[str, Any]) -> ReportDescriptor:
-    return ReportDescriptor.from_bytes(bytes.fromhex(data["descriptor_hex"].replace(" ", "")))
+def descriptor_of(data: Mapping[str, Any]) -> ReportDescriptor:
+    return ReportDescriptor.from_bytes(descriptor_bytes(data))
 
 
 def resolve(sub: Subdriver, desc: ReportDescriptor, path: str,
@@ -161,3 +165,24 @@ class FakeContext:
     @property
     def status_bits(self) -> frozenset[str]:
         return frozenset(self.bits)
+
+def _key(fld: Any) -> FieldKey:
+    return (fld.report_type, fld.report_id, fld.offset, fld.size)
+
+
+def resolved(sub: Subdriver, desc: ReportDescriptor) -> tuple[dict[tuple[str, bool], Any],
+                                                               set[Any]]:
+    """What the driver would read: per (name, is command) the first resolving row's
+    field, format, conversion and flags; the status/alarm rows as a set."""
+    first: dict[tuple[str, bool], Any] = {}
+    status: set[Any] = set()
+    for binding in bind_rows(sub.hid2nut, desc, sub.usages.chained(STANDARD)):
+        if binding is None:
+            continue
+        row = binding.row
+        if row.name in (BOOL, ALARM):
+            status.add((row.name, _key(binding.field), id(row.lookup)))
+        elif not row.name.startswith(generate.UNMAPPED_PREFIX):
+            first.setdefault((row.name, bool(row.flags & CMD)),
+                             (_key(binding.field), row.fmt, id(row.lookup), row.flags))
+    return first, status

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SHARED_CAPTURES, require_shared
+from shared_captures import shared_capture
 
 from hidups.capture import EventAction, load_capture
+from hidups.capture.convert import parse_event
 from hidups.descriptor.model import ReportType
 from hidups.errors import ConfigError
-from hidups.tools.convert import parse_event
 
 CS500 = SHARED_CAPTURES / "apc-back-ups-cs500-nutddl.json"
 
@@ -38,7 +39,7 @@ def test_convert_with_events_and_back_to_the_shared_schema(tmp_path: Path) -> No
     assert capture.events[0].report_id == 0x13
     back = _convert(str(out), "--to", "shared-json")
     assert back.returncode == 0, back.stderr
-    original = json.loads(CS500.read_text())
+    original = shared_capture(CS500)
     assert json.loads(back.stdout) == dict(original, source="test citation")
 
 

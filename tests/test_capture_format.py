@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_CAPTURES, ROOT, SHARED_CAPTURES, require_shared, shared_capture_files
+from conftest import PROJECT_CAPTURES, ROOT, SHARED_CAPTURES, require_shared
+from shared_captures import shared_capture, shared_capture_files
 
 from hidups.capture import (
     FORMAT_NAME,
@@ -19,13 +20,13 @@ from hidups.capture import (
     load_capture,
     loads_capture,
 )
-from hidups.capture.layout import walk_layout
+from hidups.descriptor.layout import walk_layout
 from hidups.errors import CaptureError
 
 
 def _with_descriptor() -> list[Path]:
     require_shared()
-    return [p for p in shared_capture_files() if json.loads(p.read_text()).get("descriptor_hex")]
+    return [p for p in shared_capture_files() if shared_capture(p).get("descriptor_hex")]
 
 
 def test_corpus_has_descriptors() -> None:
@@ -35,7 +36,7 @@ def test_corpus_has_descriptors() -> None:
 @pytest.mark.parametrize("path", _with_descriptor() if SHARED_CAPTURES.is_dir() else [],
                          ids=lambda p: p.stem)
 def test_shared_capture_round_trips_without_loss(path: Path, tmp_path: Path) -> None:
-    original = json.loads(path.read_text())
+    original = shared_capture(path)
     capture = load_capture(path)
     out = tmp_path / "capture.json"
     out.write_text(dumps_capture(capture))
@@ -139,13 +140,13 @@ def test_demo_capture_and_its_scripted_variant() -> None:
 
 
 def test_project_captures_are_what_the_converter_writes(tmp_path: Path) -> None:
-    """captures/ is regenerated, byte for byte, by tools/make_captures.py."""
+    """captures/ is regenerated, byte for byte, by scripts/make_captures.py."""
     require_shared()
     work = tmp_path / "repo"
-    (work / "tools").mkdir(parents=True)
-    (work / "tools" / "make_captures.py").write_text(
-        (ROOT / "tools" / "make_captures.py").read_text())
-    result = subprocess.run([sys.executable, str(work / "tools" / "make_captures.py"),
+    (work / "scripts").mkdir(parents=True)
+    (work / "scripts" / "make_captures.py").write_text(
+        (ROOT / "scripts" / "make_captures.py").read_text())
+    result = subprocess.run([sys.executable, str(work / "scripts" / "make_captures.py"),
                              "--shared", str(SHARED_CAPTURES)], capture_output=True, text=True,
                             cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr

@@ -3,7 +3,6 @@ syslog and nut-ddl prefixes, and the hid-recorder transcription of nut#3227."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SHARED_CAPTURES, UPSEMU_DIR, require, require_nut, require_shared
+from shared_captures import shared_capture
 from upsemu_util import device_file, try_build_upsemu
 
 from hidups.capture import load_capture, parse_capture_text
@@ -53,7 +53,7 @@ def _nut_log(capture_json: Path) -> tuple[str, Path]:
 def test_real_nut_log_converts_to_the_device() -> None:
     text, device = _nut_log(CS500)
     capture = parse_capture_text(text, "usbhid-ups.log")
-    shared = json.loads(CS500.read_text())
+    shared = shared_capture(CS500)
     assert capture.descriptor == bytes.fromhex(shared["descriptor_hex"].replace(" ", ""))
     assert capture.device.vidpid == "051d:0002"
     assert capture.device.manufacturer == shared["manufacturer"]
@@ -125,5 +125,5 @@ def test_short_answers_and_interrupts_in_a_log() -> None:
 def test_hid_recorder_transcription_of_nut_3227() -> None:
     require_shared()
     capture = load_capture(SHARED_CAPTURES / "raw" / "nut-issue-3227.txt")
-    shared = json.loads((SHARED_CAPTURES / "unknown-5131-2007-nut3227.json").read_text())
+    shared = shared_capture("unknown-5131-2007-nut3227.json")
     assert capture.descriptor == bytes.fromhex(shared["descriptor_hex"].replace(" ", ""))

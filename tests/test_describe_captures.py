@@ -11,16 +11,18 @@ while the report changed), and that snapshot is used for the line.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SHARED_CAPTURES, require_shared, shared_capture_files
-
-from hidups.descriptor import Field, ReportDescriptor
+from conftest import SHARED_CAPTURES, require_shared
 from hidups.tools import describe
+from shared_captures import shared_capture, shared_capture_files
+
+from hidups.capture import nut_dump
+from hidups.descriptor import Field, ReportDescriptor
+from hidups.hid.analysis import find_subdriver
 from hidups.usages import NUT_STANDARD, UsageTable
 
 #: The two captures with Path lines but no descriptor: INDEX.md says all their 45 Path
@@ -64,7 +66,7 @@ _ANNOTATION = re.compile(r"^(?P<line>.*?)\s+\[report bytes: (?P<hex>[0-9a-fA-F ]
 
 def _capture_names() -> list[str]:
     return [p.name for p in shared_capture_files()
-            if json.loads(p.read_text()).get("path_lines")]
+            if shared_capture(p).get("path_lines")]
 
 
 def _usages(name: str, subdriver: Any) -> UsageTable:
@@ -78,7 +80,7 @@ def _usages(name: str, subdriver: Any) -> UsageTable:
 
 
 def _vendor_subdriver(nut_name: str | None) -> Any:
-    found = describe.find_subdriver(nut_name)
+    found = find_subdriver(nut_name)
     assert found is not None, f"no hidups subdriver for NUT's {nut_name!r}"
     return found
 
@@ -86,12 +88,12 @@ def _vendor_subdriver(nut_name: str | None) -> Any:
 def check_capture(name: str) -> tuple[int, list[str]]:
     """(lines checked, problems) for one capture."""
     path = SHARED_CAPTURES / name
-    doc = json.loads(path.read_text())
+    doc = shared_capture(path)
     if doc.get("descriptor_hex"):
-        source = describe.load_input(path)
+        source = nut_dump.load_dump_source(path)
     else:
-        stand_in = json.loads((SHARED_CAPTURES / STAND_IN_DESCRIPTOR[name]).read_text())
-        source = describe.DescribeInput(bytes.fromhex(stand_in["descriptor_hex"]), {},
+        stand_in = shared_capture(STAND_IN_DESCRIPTOR[name])
+        source = nut_dump.DumpSource(bytes.fromhex(stand_in["descriptor_hex"]), {},
                                         None, doc["nut_subdriver"])
     desc = ReportDescriptor.from_bytes(source.descriptor)
     subdriver = None if name in EXPLORE_DUMPS else _vendor_subdriver(source.nut_subdriver)
@@ -101,8 +103,8 @@ def check_capture(name: str) -> tuple[int, list[str]]:
 
     by_head: dict[str, Field] = {}
     for field in desc.fields:
-        if not describe.skipped_by_nut(field, source.device):
-            by_head.setdefault(describe.path_line(field, usages, None), field)
+        if not nut_dump.skipped_by_nut(field, source.device):
+            by_head.setdefault(nut_dump.path_line(field, usages, None), field)
 
     problems: list[str] = []
     lines = doc["path_lines"]
@@ -123,7 +125,7 @@ def check_capture(name: str) -> tuple[int, list[str]]:
             if source.reports:
                 problems.append(f"capture has no report 0x{field.report_id:02x}: {captured}")
             continue  # a capture without raw reports: layout only
-        ours = describe.path_line(field, usages, report)
+        ours = nut_dump.path_line(field, usages, report)
         if ours != captured and (name, head) not in VALUE_EXCEPTIONS:
             problems.append(f"NUT: {captured}\n  us: {ours}")
     return len(lines), problems
@@ -151,22 +153,22 @@ def test_value_exceptions_are_still_needed() -> None:
     """An exemption that our output now matches must be removed, not kept as slack."""
     require_shared()
     for (name, head), _reason in VALUE_EXCEPTIONS.items():
-        doc = json.loads((SHARED_CAPTURES / name).read_text())
+        doc = shared_capture(name)
         captured = next(line for line in doc["path_lines"] if line.startswith(head + ","))
-        source = describe.load_input(SHARED_CAPTURES / name)
+        source = nut_dump.load_dump_source(SHARED_CAPTURES / name)
         desc = ReportDescriptor.from_bytes(source.descriptor)
-        subdriver = describe.find_subdriver(source.nut_subdriver)
+        subdriver = find_subdriver(source.nut_subdriver)
         usages = _usages(name, subdriver)
-        field = next(f for f in desc.fields if describe.path_line(f, usages, None) == head)
+        field = next(f for f in desc.fields if nut_dump.path_line(f, usages, None) == head)
         report = source.reports[field.report_id]
-        assert describe.path_line(field, usages, report) != captured
+        assert nut_dump.path_line(field, usages, report) != captured
 
 
 @pytest.mark.parametrize("name", ["apc-back-ups-cs500-nutddl.json"])
 def test_cli_prints_the_explore_dump(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     """The command itself, on a capture NUT dumped with explore: identical text."""
     require_shared()
-    doc = json.loads((SHARED_CAPTURES / name).read_text())
+    doc = shared_capture(name)
     args = argparse.Namespace(file=str(SHARED_CAPTURES / name), subdriver="explore",
                               no_values=False, spec_names=False)
     assert describe.run(args) == 0
@@ -175,7 +177,7 @@ def test_cli_prints_the_explore_dump(name: str, capsys: pytest.CaptureFixture[st
 
 def test_cli_reads_hex_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     require_shared()
-    doc = json.loads((SHARED_CAPTURES / "apc-back-ups-cs500-nutddl.json").read_text())
+    doc = shared_capture("apc-back-ups-cs500-nutddl.json")
     hex_file = tmp_path / "desc.txt"
     hex_file.write_text(doc["descriptor_hex"] + "\n")
     args = argparse.Namespace(file=str(hex_file), subdriver=None, no_values=False,

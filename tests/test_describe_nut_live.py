@@ -10,7 +10,6 @@ the real units (negative limits, masking, exponents).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -18,12 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import UPSEMU_DIR, require, require_nut, require_shared, shared_capture_files
+from conftest import UPSEMU_DIR, require, require_nut, require_shared
+from shared_captures import shared_capture, shared_capture_files
 from upsemu_util import device_file, try_build_upsemu
 
+from hidups.capture.nut_dump import path_lines
 from hidups.descriptor import ReportDescriptor
 from hidups.device import DeviceInfo
-from hidups.tools import describe
 from hidups.usages import NUT_STANDARD
 
 pytestmark = [pytest.mark.nut, pytest.mark.upsemu, pytest.mark.slow]
@@ -55,13 +55,13 @@ def nut_dump(device: Path, library: Path, log: Path) -> list[str]:
 
 
 def compare(capture: Path, library: Path, workdir: Path) -> tuple[int, list[str]]:
-    doc = json.loads(capture.read_text())
+    doc = shared_capture(capture)
     device = device_file(capture, "random", 1)
     nut = nut_dump(device, library, workdir / f"{capture.stem}.log")
     reports = feature_reports(device)
     identity = DeviceInfo(int(doc["vendorid"], 16), int(doc["productid"], 16))
     desc = ReportDescriptor.from_bytes(bytes.fromhex(doc["descriptor_hex"]))
-    ours = list(describe.path_lines(desc, NUT_STANDARD, reports, identity))
+    ours = list(path_lines(desc, NUT_STANDARD, reports, identity))
     problems = [f"NUT: {a}\n  us: {b}" for a, b in zip(nut, ours, strict=False) if a != b]
     if len(nut) != len(ours):
         problems.append(f"NUT printed {len(nut)} lines, we {len(ours)}")
@@ -75,7 +75,7 @@ def test_describe_matches_live_nut_explore_dumps(tmp_path: Path) -> None:
     require(library is not None, f"upsemu unavailable: {why}")
     assert library is not None
     captures = [p for p in shared_capture_files()
-                if json.loads(p.read_text()).get("descriptor_hex")]
+                if shared_capture(p).get("descriptor_hex")]
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda p: compare(p, library, tmp_path), captures))
     total = sum(lines for lines, _ in results)

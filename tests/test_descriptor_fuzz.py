@@ -2,17 +2,16 @@
 
 Inputs are random bytes, random item sequences (well-formed items with any prefix and
 data), and corpus descriptors with bytes flipped, inserted, deleted, cut or spliced.
-``tools/fuzz_descriptor.py`` runs the same property for 100,000+ inputs outside pytest.
+``scripts/fuzz_descriptor.py`` runs the same property for 100,000+ inputs outside pytest.
 Four strategies x 500 examples = 2,000 inputs per run.
 """
 
 from __future__ import annotations
 
-import json
-
-from conftest import SHARED_CAPTURES, shared_capture_files
+from conftest import SHARED_CAPTURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_captures import shared_capture, shared_capture_files
 
 from hidups.descriptor import ReportDescriptor
 from hidups.descriptor.items import encode_item, encode_long_item, tokenize
@@ -24,7 +23,7 @@ def _corpus() -> list[bytes]:
     found = []
     if SHARED_CAPTURES.is_dir():
         for path in shared_capture_files():
-            hex_text = json.loads(path.read_text()).get("descriptor_hex")
+            hex_text = shared_capture(path).get("descriptor_hex")
             if hex_text:
                 found.append(bytes.fromhex(hex_text))
     # A small built-in descriptor keeps the mutation tests meaningful without the corpus.

@@ -16,11 +16,11 @@ usage, logical min, logical max), after these normalisations for known differenc
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from conftest import require_shared, shared_capture_files
+from conftest import require_shared
+from shared_captures import shared_capture, shared_capture_files
 
 from hidups.descriptor import ReportDescriptor, ReportType
 
@@ -88,7 +88,7 @@ def hidups_elements(raw: bytes) -> set[Element]:
 def _corpus() -> list[tuple[str, bytes]]:
     found = []
     for path in shared_capture_files():
-        doc = json.loads(path.read_text())
+        doc = shared_capture(path)
         if doc.get("descriptor_hex"):
             found.append((path.name, bytes.fromhex(doc["descriptor_hex"])))
     return found

@@ -6,10 +6,9 @@ hidups deliberately differs (docs/differences.md) the test says so.
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from conftest import require_shared, shared_capture_files
+from conftest import require_shared
+from shared_captures import shared_capture, shared_capture_files
 
 from hidups.descriptor import (
     INDEX_BASE,
@@ -113,7 +112,7 @@ def test_construct_tokenizer_agrees_with_a_hand_loop_on_the_corpus() -> None:
     require_shared()
     count = 0
     for path in shared_capture_files():
-        hex_text = json.loads(path.read_text()).get("descriptor_hex")
+        hex_text = shared_capture(path).get("descriptor_hex")
         if not hex_text:
             continue
         raw = bytes.fromhex(hex_text)
@@ -346,7 +345,7 @@ def test_path_text_round_trips_on_every_corpus_field() -> None:
     require_shared()
     seen = 0
     for path in shared_capture_files():
-        hex_text = json.loads(path.read_text()).get("descriptor_hex")
+        hex_text = shared_capture(path).get("descriptor_hex")
         if not hex_text:
             continue
         for field in parse(bytes.fromhex(hex_text)).fields:
@@ -384,16 +383,6 @@ def test_find_field_uses_nut_prefix_semantics() -> None:
     assert find_field(desc, (UPS, POWER_SUMMARY, RUNTIME, 1), ReportType.FEATURE) is None
 
 
-def test_dump_lists_collections_and_items() -> None:
-    desc = parse(ups_with((REPORT_ID, 1), (REPORT_SIZE, 8), (REPORT_COUNT, 1),
-                          (USAGE_PAGE, 0x85), (USAGE, 0x66), (FEATURE, 2)))
-    assert desc.dump(STANDARD).splitlines() == [
-        "UPS (collection 0x01, byte 4)",
-        "  PowerSummary (collection 0x00, byte 8)",
-        "    Feature 0x01 bits 0+8x1 Var [0..0] RemainingCapacity",
-    ]
-
-
 def test_item_stream_is_compiled_and_agrees_with_the_interpreter() -> None:
     """Production parsing runs construct's compiled code, never an interpreted fallback."""
     from hidups.descriptor import items
@@ -401,7 +390,7 @@ def test_item_stream_is_compiled_and_agrees_with_the_interpreter() -> None:
     assert "linkedparsers[" not in items.CompiledItemStream.source
     require_shared()
     for path in shared_capture_files():
-        raw = bytes.fromhex(json.loads(path.read_text()).get("descriptor_hex") or "")
+        raw = bytes.fromhex(shared_capture(path).get("descriptor_hex") or "")
         if not raw:
             continue
         interpreted = items.ItemStream.parse(raw, total=len(raw))

@@ -3,9 +3,10 @@ decimal values, range refusal before sending, read-back, NUT's status codes."""
 
 from __future__ import annotations
 
-from driver_fakes import CaptureDevice, HidDriver, MemoryStore, Plug, hid_driver, live, load_capture
+from driver_fakes import CaptureDevice, HidDriver, MemoryStore, Plug, hid_driver, live
 from hidups.subdrivers.apc import SUBDRIVER as APC
 from hidups.subdrivers.cps import SUBDRIVER as CPS
+from shared_captures import shared_capture
 
 from hidups import codec
 from hidups.driver.commands import (
@@ -34,7 +35,7 @@ class Timeline:
 def started(capture: str, sub: Subdriver, options: dict[str, str] | None = None
             ) -> tuple[HidDriver, CaptureDevice, MemoryStore, Timeline]:
     timeline = Timeline()
-    dev = CaptureDevice(load_capture(capture))
+    dev = CaptureDevice(shared_capture(capture))
     original = dev.set_report
 
     def recording_set(report_type: object, report_id: int, data: bytes) -> None:

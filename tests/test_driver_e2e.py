@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_CAPTURES, SHARED_CAPTURES, load_shared_capture, require, require_nut
+from conftest import PROJECT_CAPTURES, SHARED_CAPTURES, require, require_nut
 from nut_util import hidups_under_upsd
+from shared_captures import shared_capture
 
 CS500_SHARED = SHARED_CAPTURES / "apc-back-ups-cs500-nutddl.json"
 CS500_REPLAY = PROJECT_CAPTURES / "apc-back-ups-cs500.json"
@@ -53,7 +54,7 @@ def test_dump_of_a_replayed_capture_prints_nuts_variables(tmp_path: Path) -> Non
     names = [line.split(": ", 1)[0] for line in lines]
     assert names == sorted(names, key=str.lower)  # upsc's order
     got = parse_dump(result.stdout)
-    assert_like_nut(got, load_shared_capture(CS500_SHARED)["upsc"])
+    assert_like_nut(got, shared_capture(CS500_SHARED)["upsc"])
     assert got["driver.version.data"] == "APC HID 0.101"
     assert got["driver.name"] == "hidups"
     assert not list(tmp_path.iterdir())  # -d writes no PID file and no socket
@@ -86,7 +87,7 @@ def test_upsd_shows_variables() -> None:
     require(CS500_REPLAY.exists(), f"{CS500_REPLAY} is missing")
     with hidups_under_upsd(CS500_REPLAY) as upsd:
         got = upsd.upsc_vars("ups")  # type: ignore[attr-defined]
-        assert_like_nut(got, load_shared_capture(CS500_SHARED)["upsc"])
+        assert_like_nut(got, shared_capture(CS500_SHARED)["upsc"])
 
 
 @pytest.mark.nut
@@ -146,7 +147,7 @@ def test_pyusb_backend_on_upsemu(tmp_path: Path) -> None:
     got = parse_dump(result.stdout)
     assert got["ups.vendorid"] == "051d"
     assert got["ups.status"] == "OL"
-    assert_like_nut(got, load_shared_capture(CS500_SHARED)["upsc"])
+    assert_like_nut(got, shared_capture(CS500_SHARED)["upsc"])
 
 
 def test_killpower_opens_the_device_when_no_driver_runs(tmp_path: Path) -> None:

@@ -10,8 +10,9 @@ import threading
 import time
 
 import pytest
-from driver_fakes import CaptureDevice, HidDriver, MemoryStore, Plug, hid_driver, live, load_capture
+from driver_fakes import CaptureDevice, HidDriver, MemoryStore, Plug, hid_driver, live
 from hidups.subdrivers.apc import SUBDRIVER as APC
+from shared_captures import shared_capture
 
 from hidups.errors import GiveUp, TransportTimeout
 
@@ -29,7 +30,7 @@ class Clock:
 def started(options: dict[str, str] | None = None
             ) -> tuple[HidDriver, Plug, MemoryStore, Clock]:
     clock = Clock()
-    dev = CaptureDevice(load_capture(BK650), serial="9B1234")
+    dev = CaptureDevice(shared_capture(BK650), serial="9B1234")
     plug = Plug(dev)
     store = MemoryStore()
     engine = hid_driver(options or {"pollonly": ""}, store, plug, lambda d, o, r: APC,
@@ -70,7 +71,7 @@ def test_reconnect_asks_for_the_same_unit() -> None:
     asked = plug.opens[-1]
     assert asked["vendorid"] == "051d" and asked["productid"] == "0002"
     assert asked["serial"] == "9B1234"
-    assert re.fullmatch(asked["product"], load_capture(BK650)["product"])
+    assert re.fullmatch(asked["product"], shared_capture(BK650)["product"])
 
 
 def attempt_times(engine: HidDriver, plug: Plug, clock: Clock, updates: int) -> list[float]:
@@ -176,7 +177,7 @@ def status_reports(engine: HidDriver, ac_present: int) -> list[bytes]:
 
 def test_interrupt_changes_status_at_once() -> None:
     clock = Clock()
-    dev = CaptureDevice(load_capture(BK650))
+    dev = CaptureDevice(shared_capture(BK650))
     store = MemoryStore()
     seen: list[str] = []
     engine = hid_driver({}, store, Plug(dev), lambda d, o, r: APC, clock=clock)
@@ -212,7 +213,7 @@ def test_interrupt_changes_status_at_once() -> None:
 
 def test_interrupt_pipe_loss_goes_stale_without_a_poll() -> None:
     clock = Clock()
-    dev = CaptureDevice(load_capture(BK650))
+    dev = CaptureDevice(shared_capture(BK650))
     plug = Plug(dev)
     store = MemoryStore()
     engine = hid_driver({}, store, plug, lambda d, o, r: APC, clock=clock)
@@ -230,7 +231,7 @@ def test_interrupt_pipe_loss_goes_stale_without_a_poll() -> None:
 def test_interruptonly_never_polls() -> None:
     """NUT's interruptonly: rows bind Input fields, values come only from interrupts."""
     clock = Clock()
-    dev = CaptureDevice(load_capture(BK650))
+    dev = CaptureDevice(shared_capture(BK650))
     store = MemoryStore()
     engine = hid_driver({"interruptonly": ""}, store, Plug(dev), lambda d, o, r: APC, clock=clock)
     engine.start()
@@ -248,8 +249,8 @@ def test_interruptonly_never_polls() -> None:
 
 def test_replugged_unit_with_another_descriptor_is_bound_again() -> None:
     engine, plug, store, clock = started()
-    assert store.get("battery.runtime.low") == load_capture(BK650)["upsc"]["battery.runtime.low"]
-    other = CaptureDevice(load_capture("apc-back-ups-es-850g2-nut1304.json"), serial="9B1234")
+    assert store.get("battery.runtime.low") == shared_capture(BK650)["upsc"]["battery.runtime.low"]
+    other = CaptureDevice(shared_capture("apc-back-ups-es-850g2-nut1304.json"), serial="9B1234")
     plug.unplug()
     clock.now += 2
     engine.update()
@@ -286,7 +287,7 @@ def test_serialless_unit_is_looked_for_on_its_port_first() -> None:
     from dataclasses import replace
 
     clock = Clock()
-    dev = CaptureDevice(load_capture(BK650), serial="")
+    dev = CaptureDevice(shared_capture(BK650), serial="")
     dev.info = replace(dev.info, port_path="1-4.2")
     plug = Plug(dev)
     engine = hid_driver({"pollonly": ""}, MemoryStore(), plug, lambda d, o, r: APC,

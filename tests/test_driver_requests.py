@@ -8,11 +8,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from driver_fakes import CaptureDevice, HidDriver, MemoryStore, Plug, hid_driver, live, load_capture
+from driver_fakes import CaptureDevice, HidDriver, MemoryStore, Plug, hid_driver, live
 from hidups.subdrivers.apc import SUBDRIVER as APC
 from hidups.subdrivers.mge import SUBDRIVER as MGE
 from hidups.subdrivers.powercom import SUBDRIVER as POWERCOM
 from hidups.subdrivers.tripplite import SUBDRIVER as TRIPPLITE
+from shared_captures import shared_capture
 
 from hidups.device import DeviceInfo
 from hidups.driver.commands import HANDLED
@@ -31,7 +32,7 @@ def engine_on(capture: str | CaptureDevice, sub: Subdriver | None = None,
               options: dict[str, str] | None = None
               ) -> tuple[HidDriver, CaptureDevice, MemoryStore]:
     """An engine on a capture; without ``sub`` the real registry picks the subdriver."""
-    dev = capture if isinstance(capture, CaptureDevice) else CaptureDevice(load_capture(capture))
+    dev = capture if isinstance(capture, CaptureDevice) else CaptureDevice(shared_capture(capture))
     store = MemoryStore()
     selector = select_subdriver if sub is None else (lambda d, o, r: sub)
     engine = hid_driver(options or {}, store, Plug(dev), selector)  # type: ignore[arg-type]
@@ -39,7 +40,7 @@ def engine_on(capture: str | CaptureDevice, sub: Subdriver | None = None,
 
 
 def with_product(capture: str, product_id: int) -> CaptureDevice:
-    dev = CaptureDevice(load_capture(capture))
+    dev = CaptureDevice(shared_capture(capture))
     dev.info = dataclasses.replace(dev.info, product_id=product_id)
     return dev
 
@@ -61,7 +62,7 @@ def test_apc_with_an_unknown_product_id_falls_back_to_generic() -> None:
     engine.update()
     assert live(engine).subdriver is not None and live(engine).subdriver.name == "Generic HID"
     # The standard paths still give NUT's values for this unit.
-    nut = load_capture(CS500)["upsc"]
+    nut = shared_capture(CS500)["upsc"]
     assert store.get("battery.charge") == nut["battery.charge"]
 
 
@@ -105,11 +106,11 @@ def test_conversion_requests_are_carried_out_after_the_walk() -> None:
 
 
 def test_apc_firmware_from_the_model_hook_is_published_as_nut_does() -> None:
-    strings = {1: load_capture(CS500)["product"]} if load_capture(CS500).get("product") else {}
-    dev = CaptureDevice(load_capture(CS500), strings=strings)
+    strings = {1: shared_capture(CS500)["product"]} if shared_capture(CS500).get("product") else {}
+    dev = CaptureDevice(shared_capture(CS500), strings=strings)
     engine, _, store = engine_on(dev, APC)
     engine.start()
-    nut = load_capture(CS500)["upsc"]
+    nut = shared_capture(CS500)["upsc"]
     assert store.get("ups.firmware") == nut["ups.firmware"]
     assert store.get("ups.model") == nut["ups.model"]
 
@@ -151,7 +152,7 @@ def test_enum_lists_only_the_values_the_conversion_accepts() -> None:
     # NUT's own dump of this unit read 230 there
     nut_line = "Path: UPS.Flow.[4].ConfigVoltage, Type: Feature, ReportID: 0x12, Offset: 0, " \
                "Size: 8, Value: 230"
-    assert nut_line in load_capture(EATON)["path_lines"]
+    assert nut_line in shared_capture(EATON)["path_lines"]
     assert nominal == "230"
     choices = store.enums["output.voltage.nominal"]
     assert nominal in choices
@@ -205,7 +206,7 @@ def test_powercom_battery_voltage_comes_from_the_text_report() -> None:
     engine.update()
     # The capture's notes quote the Megatec line the unit answers in reports 0xa0..:
     # battery voltage is its sixth field, 26.6 V.
-    assert "26.6" in load_capture(POWERCOM_CAPTURE)["notes"]
+    assert "26.6" in shared_capture(POWERCOM_CAPTURE)["notes"]
     assert store.get("battery.voltage") == "26.6"
     assert live(engine).ctx is not None
     report = live(engine).ctx.report(0xA4)

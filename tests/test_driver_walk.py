@@ -4,9 +4,10 @@ row de-duplication, and the values NUT printed for the same device (capture's up
 from __future__ import annotations
 
 import pytest
-from driver_fakes import CaptureDevice, HidDriver, MemoryStore, Plug, hid_driver, live, load_capture
+from driver_fakes import CaptureDevice, HidDriver, MemoryStore, Plug, hid_driver, live
 from hidups.subdrivers.apc import SUBDRIVER as APC
 from hidups.subdrivers.mge import SUBDRIVER as MGE
+from shared_captures import shared_capture
 
 from hidups.descriptor import paths
 from hidups.descriptor.model import ReportDescriptor, ReportType
@@ -23,7 +24,7 @@ CS500_STRINGS = {1: "Back-UPS 500 FW: 6.5.I USB FW: c1", 2: "REDACTED", 4: "PbAc
 def make_engine(capture: str, sub: Subdriver = APC, options: dict[str, str] | None = None,
                 strings: dict[int, str] | None = None,
                 **kw: object) -> tuple[HidDriver, CaptureDevice, MemoryStore]:
-    dev = CaptureDevice(load_capture(capture), strings=strings)
+    dev = CaptureDevice(shared_capture(capture), strings=strings)
     store = MemoryStore()
     engine = hid_driver(options or {}, store, Plug(dev), lambda d, o, r: sub, **kw)  # type: ignore[arg-type]
     return engine, dev, store
@@ -32,7 +33,7 @@ def make_engine(capture: str, sub: Subdriver = APC, options: dict[str, str] | No
 def resolved_reports(capture: str, sub: Subdriver, want: Flag | None) -> set[int]:
     """Report ids of the Feature fields the subdriver's rows name (independent of the
     engine: straight from the parser's path look-up)."""
-    desc = ReportDescriptor.from_bytes(bytes.fromhex(load_capture(capture)["descriptor_hex"]))
+    desc = ReportDescriptor.from_bytes(bytes.fromhex(shared_capture(capture)["descriptor_hex"]))
     usages = sub.usages.chained(STANDARD)
     ids = set()
     for row in sub.hid2nut:
@@ -109,7 +110,7 @@ def test_values_match_nut_for_the_same_reports() -> None:
     engine, _, store = make_engine(CS500, strings=CS500_STRINGS)
     engine.start()
     engine.update()
-    nut = load_capture(CS500)["upsc"]
+    nut = shared_capture(CS500)["upsc"]
     for name, value in nut.items():
         if name.startswith(("driver.", "device.")) or name == "ups.firmware.aux":
             continue  # the capture's product string lost the trailing space NUT shows
@@ -121,7 +122,7 @@ def test_status_of_bk650_matches_nut() -> None:
     engine, _, store = make_engine(BK650)
     engine.start()
     engine.update()
-    nut = load_capture(BK650)["upsc"]
+    nut = shared_capture(BK650)["upsc"]
     assert store.get("ups.status") == nut["ups.status"] == "OL DISCHRG"
     for name in ("battery.charge", "battery.runtime", "input.voltage", "ups.test.result",
                  "input.transfer.high", "battery.charge.low"):
@@ -146,7 +147,7 @@ def test_default_no_longer_blocks_device_value() -> None:
     engine, _, store = make_engine(
         BK650, defaults={"battery.charge": "42", "ups.location": "rack 3"})
     engine.start()
-    assert store.get("battery.charge") == load_capture(BK650)["upsc"]["battery.charge"]
+    assert store.get("battery.charge") == shared_capture(BK650)["upsc"]["battery.charge"]
     assert store.get("ups.location") == "rack 3"  # the device has nothing for it
 
 
@@ -179,7 +180,7 @@ def test_mge_table_on_eaton_capture_runs() -> None:
     engine.start()
     assert set(dev.gets.values()) == {1}
     engine.update()
-    assert store.get("ups.status") == load_capture(
+    assert store.get("ups.status") == shared_capture(
         "eaton-santak-tg-box-850-ludoux.json")["upsc"]["ups.status"]
 
 

@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SHARED_CAPTURES, require, require_shared
+from shared_captures import shared_capture
 from upsemu_util import device_file, try_build_upsemu, upsemu_env
 
 from hidups.capture import Capture, dumps_capture, load_capture, save_capture
 from hidups.descriptor.model import ReportType
 from hidups.device import DeviceInfo
-from hidups.tools import explore
+from hidups.hid import explore
+from hidups.hid.analysis import analysis_report
 
 #: Captures whose raw reports are complete GET_REPORT answers, with NUT's Path lines.
 ROUND_TRIP = ["apc-back-ups-cs500-nutddl.json", "apc-bk650m2-ch-nutddl.json",
@@ -41,7 +43,7 @@ def explore_emulated(shared: Path, out: Path, *extra: str) -> subprocess.Complet
     lib, why = try_build_upsemu()
     require(lib is not None, f"upsemu unavailable: {why}")
     env = upsemu_env(device_file(shared), lib)
-    vid = json.loads(shared.read_text())["vendorid"]
+    vid = shared_capture(shared)["vendorid"]
     result = hidups(["explore", "-o", str(out), "-x", f"vendorid={vid}", *extra], env)
     assert result.returncode == 0, result.stderr
     return result
@@ -114,15 +116,15 @@ def test_path_lines_are_nuts(name: str, tmp_path: Path) -> None:
     shared = SHARED_CAPTURES / name
     run = explore_emulated(shared, tmp_path / "x.json")
     ours = [line for line in run.stdout.splitlines() if line.startswith("Path: ")]
-    assert ours == json.loads(shared.read_text())["path_lines"]
+    assert ours == shared_capture(shared)["path_lines"]
 
 
 def test_from_capture_says_which_subdriver_and_what_it_maps() -> None:
     require_shared()
     path = SHARED_CAPTURES / "apc-bk650m2-ch-nutddl.json"
     out = io.StringIO()
-    capture = explore.load(str(path))
-    explore.print_analysis(capture, {}, out=out)
+    capture = load_capture(str(path))
+    out.write("\n".join(analysis_report(capture, {})) + "\n")
     text = out.getvalue()
     assert "- VendorID: 051d" in text and "- ProductID: 0002" in text
     assert "Subdriver: APC HID" in text

@@ -4,7 +4,8 @@ descriptor of NUT issue #3227, and every Power Device descriptor of the shared c
 from __future__ import annotations
 
 import pytest
-from conftest import SHARED_CAPTURES, require_shared, shared_capture_files
+from conftest import SHARED_CAPTURES, require_shared
+from shared_captures import shared_capture_files
 
 from hidups.capture import load_capture
 from hidups.descriptor.model import ReportDescriptor

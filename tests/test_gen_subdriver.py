@@ -14,24 +14,22 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import SHARED_CAPTURES, require, require_shared, shared_capture_files
+from conftest import SHARED_CAPTURES, require, require_shared
+from shared_captures import shared_capture_files
+from subdrivers_testlib import resolved
 
 from hidups.capture import Capture, load_capture
+from hidups.capture.nut_dump import skipped_by_nut
 from hidups.descriptor.model import ReportDescriptor, ReportType
 from hidups.descriptor.paths import find_field, parse_path
 from hidups.errors import DeviceNotFound
-from hidups.hid.walk import bind_rows
+from hidups.hid.analysis import generate_module
 from hidups.hid2nut import generate, registry
 from hidups.hid2nut.subdriver import Subdriver
-from hidups.hid2nut.table import ALARM, BOOL, CMD
-from hidups.tools import gen_subdriver
-from hidups.tools.describe import skipped_by_nut
+from hidups.hid2nut.table import BOOL
 from hidups.usages import STANDARD
-
-FieldKey = tuple[ReportType, int, int, int]
 
 
 def _captures_with_descriptor() -> list[Path]:
@@ -48,34 +46,12 @@ def _driver_choice(capture: Capture) -> Subdriver | None:
 
 def _write_and_load(capture: Capture, directory: Path, name: str,
                     exclude: tuple[str, ...] = ()) -> tuple[Subdriver, str, Path]:
-    text, _ = gen_subdriver.generate_module(capture, name=name, exclude=exclude)
+    text, _ = generate_module(capture, name=name, exclude=exclude)
     path = directory / f"{generate.module_name_for(name)}.py"
     path.write_text(text)
     subs = registry.load_user_file(path)
     assert len(subs) == 1
     return subs[0], text, path
-
-
-def _key(fld: Any) -> FieldKey:
-    return (fld.report_type, fld.report_id, fld.offset, fld.size)
-
-
-def resolved(sub: Subdriver, desc: ReportDescriptor) -> tuple[dict[tuple[str, bool], Any],
-                                                               set[Any]]:
-    """What the driver would read: per (name, is command) the first resolving row's
-    field, format, conversion and flags; the status/alarm rows as a set."""
-    first: dict[tuple[str, bool], Any] = {}
-    status: set[Any] = set()
-    for binding in bind_rows(sub.hid2nut, desc, sub.usages.chained(STANDARD)):
-        if binding is None:
-            continue
-        row = binding.row
-        if row.name in (BOOL, ALARM):
-            status.add((row.name, _key(binding.field), id(row.lookup)))
-        elif not row.name.startswith(generate.UNMAPPED_PREFIX):
-            first.setdefault((row.name, bool(row.flags & CMD)),
-                             (_key(binding.field), row.fmt, id(row.lookup), row.flags))
-    return first, status
 
 
 @pytest.mark.parametrize("path", _captures_with_descriptor(), ids=lambda p: p.stem)
@@ -264,7 +240,7 @@ def test_serial_over_hid_dump_is_refused(tmp_path: Path) -> None:
                         " 95 08 81 82 09 02 95 08 91 82 c0")  # 0665:5161, see test_explore_*
     capture = Capture(device=DeviceInfo(0x0665, 0x5161), descriptor=raw, source="test")
     with pytest.raises(ConfigError, match=r"nutdrv_qx|serial"):
-        gen_subdriver.generate_module(capture, name="Megatec")
+        generate_module(capture, name="Megatec")
 
 
 def test_cli_writes_into_directory(tmp_path: Path) -> None:

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 from conftest import SHARED_CAPTURES, UPSEMU_DIR, require, require_nut, require_shared
-from test_gen_subdriver import resolved
+from subdrivers_testlib import resolved
 from upsemu_util import device_file, try_build_upsemu
 
 from hidups.capture import load_capture
+from hidups.capture.nut_dump import skipped_by_nut
 from hidups.descriptor.model import ReportDescriptor
+from hidups.hid.analysis import generate_module
 from hidups.hid2nut import registry
-from hidups.tools import gen_subdriver
-from hidups.tools.describe import skipped_by_nut
 
 pytestmark = [pytest.mark.nut, pytest.mark.upsemu, pytest.mark.slow]
 
@@ -55,7 +55,7 @@ def test_nut_debug_log_to_working_subdriver(name: str, tmp_path: Path) -> None:
     assert (capture.device.vendor_id, capture.device.product_id) == \
         (original.device.vendor_id, original.device.product_id)
 
-    module, _ = gen_subdriver.generate_module(capture, name="FromLog")
+    module, _ = generate_module(capture, name="FromLog")
     path = tmp_path / "from_log.py"
     path.write_text(module)
     generated = registry.load_user_file(path)[0]
@@ -74,7 +74,7 @@ def test_nut_debug_log_to_working_subdriver(name: str, tmp_path: Path) -> None:
     # (Eaton reports 254/255), which it cannot know.
     lines_only = dataclasses.replace(capture, descriptor=None)
     assert lines_only.nut.get("path_lines")
-    module_from_lines, _ = gen_subdriver.generate_module(lines_only, name="FromLines")
+    module_from_lines, _ = generate_module(lines_only, name="FromLines")
     path = tmp_path / "from_lines.py"
     path.write_text(module_from_lines)
     from_lines = registry.load_user_file(path)[0]

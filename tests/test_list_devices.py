@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SHARED_CAPTURES, require, require_shared
 from fake_usb import FakeBackend, FakeDevice
+from hidups.tools.list_devices import NO_DEVICES, format_survey
 from upsemu_util import device_file, try_build_upsemu, upsemu_env
 
 from hidups.capture import load_capture
-from hidups.tools.list_devices import NO_DEVICES, format_survey
 from hidups.transport.pyusb_backend import survey_devices
 
 CS500 = SHARED_CAPTURES / "apc-back-ups-cs500-nutddl.json"

@@ -176,7 +176,7 @@ def test_python_escaped_strings_match_themselves() -> None:
     import json
     import re
 
-    from conftest import shared_capture_files
+    from shared_captures import shared_capture_files
 
     values = {"Back-UPS 500 FW: 6.5.I USB FW: c1", "Smart-UPS X 750  FW:COM 03.8 / UPS 03.8",
               "a\tb (c) [d] {e} $f^ |g| *h+ ?i #j &k ~l"}

@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_CAPTURES, load_shared_capture, require_nut, require_shared
+from conftest import SHARED_CAPTURES, require_nut, require_shared
 from nut_util import dev_file_text, dummy_ups_running
+from shared_captures import shared_capture
 
 from hidups.nut.client import DriverClient
 from hidups.nut.dstate import DState
@@ -23,7 +24,7 @@ CAPTURE = SHARED_CAPTURES / "apc-back-ups-cs500-nutddl.json"
 
 def capture_vars(path: Path = CAPTURE) -> dict[str, str]:
     require_shared()
-    upsc: dict[str, str] = load_shared_capture(path)["upsc"]
+    upsc: dict[str, str] = shared_capture(path)["upsc"]
     return upsc
 
 

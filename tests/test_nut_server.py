@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_CAPTURES, load_shared_capture, require_shared
+from conftest import SHARED_CAPTURES, require_shared
 from nut_util import wait_until
+from shared_captures import shared_capture
 
 from hidups.nut.client import DriverClient, request_killpower, send_control
 from hidups.nut.dstate import DState
@@ -43,7 +44,7 @@ class RecordingHandler:
 def capture_dstate() -> DState:
     require_shared()
     d = DState()
-    for name, value in load_shared_capture(CAPTURE)["upsc"].items():
+    for name, value in shared_capture(CAPTURE)["upsc"].items():
         d.set(name, value)
     d.set("ups.delay.shutdown", "20")
     d.set_flags("ups.delay.shutdown", "RW", "STRING")

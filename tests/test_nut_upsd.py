@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_CAPTURES, load_shared_capture, require_nut, require_shared
+from conftest import SHARED_CAPTURES, require_nut, require_shared
 from nut_util import ADMIN, ADMIN_PASSWORD, Upsd, start_upsd, wait_until
+from shared_captures import shared_capture
 
 from hidups.nut.cmdline import parse_command_line, resolve_options
 from hidups.nut.dstate import DState
@@ -65,7 +66,7 @@ class Stack:
 
 
 def capture_variables() -> dict[str, str]:
-    upsc: dict[str, str] = load_shared_capture(CAPTURE)["upsc"]
+    upsc: dict[str, str] = shared_capture(CAPTURE)["upsc"]
     return {k: v for k, v in upsc.items() if not k.startswith("driver.")}
 
 

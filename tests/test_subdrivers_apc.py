@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import require_shared
 from hidups.subdrivers import apc
+from shared_captures import shared_capture
 from subdrivers_testlib import (
     FakeContext,
-    capture,
     captures_of,
     descriptor_of,
     device_of,
@@ -36,7 +36,7 @@ APC_CAPTURES = captures_of("051d")
 def test_upsc_variables_have_a_resolving_row(path: Path) -> None:
     """Every variable NUT published from the table has a row that binds on this device."""
     require_shared()
-    data = capture(path.name)
+    data = shared_capture(path.name)
     desc = descriptor_of(data)
     names = resolving_names(SUB, desc)
     assert {"battery.charge", "battery.runtime", "BOOL"} <= names
@@ -50,7 +50,7 @@ def test_upsc_variables_have_a_resolving_row(path: Path) -> None:
 def test_apc_battery_dates_match_upsc() -> None:
     """0xMMDDYY dates: the ES 850G2's battery.date and the Back-UPS 500's battery.mfr.date."""
     require_shared()
-    es = capture("apc-back-ups-es-850g2-nut1304.json")
+    es = shared_capture("apc-back-ups-es-850g2-nut1304.json")
     desc = descriptor_of(es)
     row, _ = first_row(SUB, desc, "battery.date")
     raw = path_value(es, "UPS.Battery.APCBattReplaceDate")
@@ -62,7 +62,7 @@ def test_apc_battery_dates_match_upsc() -> None:
     raw = path_value(es, "UPS.Battery.ManufacturerDate")
     assert row.lookup.to_nut(raw, FakeContext()) == es["upsc"]["battery.mfr.date"]
 
-    cs = capture("apc-back-ups-cs500-nutddl.json")
+    cs = shared_capture("apc-back-ups-cs500-nutddl.json")
     raw = path_value(cs, "UPS.PowerSummary.ff860016")  # APCBattReplaceDate, unnamed in NUT dumps
     row, _ = first_row(SUB, descriptor_of(cs), "battery.mfr.date")
     assert row.path == "UPS.PowerSummary.APCBattReplaceDate"
@@ -109,7 +109,7 @@ def test_product_split_on_the_capture_products() -> None:
     require_shared()
     for name in ("apc-back-ups-cs500-nutddl.json", "apc-smart-ups-x750-nutddl.json",
                  "apc-bk650m2-ch-nutddl.json"):
-        data = capture(name)
+        data = shared_capture(name)
         ctx = FakeContext()
         model = apc.apc_format_model(device_of(data), ctx)
         upsc = data["upsc"]
@@ -122,7 +122,7 @@ def test_product_split_on_the_capture_products() -> None:
         assert published.get("ups.firmware.aux") == (aux.rstrip() if aux else aux), name
         assert apc.apc_format_mfr(device_of(data), ctx) == upsc["ups.mfr"]
     # ES 850G2: upsc ups.firmware "938.a2 .I", aux "a2" from "<model> FW:938.a2 .I USB FW:a2"
-    es = capture("apc-back-ups-es-850g2-nut1304.json")
+    es = shared_capture("apc-back-ups-es-850g2-nut1304.json")
     product = f"{es['upsc']['device.model']} FW:{es['firmware']}"
     assert apc.split_product(product) == (
         es["upsc"]["device.model"], es["upsc"]["ups.firmware"], es["upsc"]["ups.firmware.aux"])
@@ -190,7 +190,7 @@ XS_1400U = "apc-back-ups-xs-1400u-nut1189.json"
 def test_xs1400u_fixup_widens_voltage_limits() -> None:
     """The fix-up NUT applies for issue 1189, on the descriptor it was written for."""
     require_shared()
-    data = capture(XS_1400U)
+    data = shared_capture(XS_1400U)
     desc = descriptor_of(data)
     device = device_of(data)
     voltage = resolve(SUB, desc, "UPS.Input.Voltage")
@@ -216,7 +216,7 @@ def test_xs1400u_fixup_widens_voltage_limits() -> None:
 
 def test_xs1400u_fixup_respects_option_and_ids() -> None:
     require_shared()
-    data = capture(XS_1400U)
+    data = shared_capture(XS_1400U)
     for device, options in (
         (device_of(data), {"disable_fix_report_desc": ""}),
         (DeviceInfo(0x051D, 0x0003), {}),
@@ -233,7 +233,7 @@ def test_fixup_follows_nuts_rule_on_every_apc_descriptor() -> None:
     require_shared()
     touched = []
     for path in APC_CAPTURES:
-        desc = descriptor_of(capture(path.name))
+        desc = descriptor_of(shared_capture(path.name))
         hvt = apc.find_by_report_and_usage(desc, 0x33, apc.USAGE_HIGH_VOLTAGE_TRANSFER)
         voltage = apc.find_by_report_and_usage(desc, 0x31, apc.USAGE_VOLTAGE)
         before = None if voltage is None else voltage.logical_max

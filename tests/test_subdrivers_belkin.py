@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import require_shared
 from hidups.subdrivers import belkin
+from shared_captures import shared_capture
 from subdrivers_testlib import (
     FakeContext,
-    capture,
     captures_of,
     descriptor_of,
     device_of,
@@ -30,7 +30,7 @@ LIEBERT_CAPTURES = captures_of("10af", "050d")
 @pytest.mark.parametrize("path", LIEBERT_CAPTURES, ids=lambda p: p.stem)
 def test_liebert_descriptors_bind_status_and_charge(path: Path) -> None:
     require_shared()
-    data = capture(path.name)
+    data = shared_capture(path.name)
     assert SUB.claims(device_of(data), {}) is not None
     names = resolving_names(SUB, descriptor_of(data))
     assert {"battery.charge", "BOOL"} <= names
@@ -39,7 +39,7 @@ def test_liebert_descriptors_bind_status_and_charge(path: Path) -> None:
 def test_psi5_rows_added_after_nut_2_8_0() -> None:
     """PSI5 (nut#2271): NUT master maps its Flow/Outlet/BatterySystem paths."""
     require_shared()
-    data = capture("liebert-psi5-nut2271.json")
+    data = shared_capture("liebert-psi5-nut2271.json")
     desc = descriptor_of(data)
     for name, path in (
         ("ups.load", "UPS.OutletSystem.Outlet.PercentLoad"),

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 from hidups.subdrivers import cps
-from test_subdrivers_issue7 import FakeContext, device, load, parsed
+from shared_captures import shared_capture
+from subdrivers_testlib import FakeContext, descriptor_of, device
 
 from hidups import codec
 from hidups.descriptor.model import Field, ReportDescriptor, ReportType
@@ -46,8 +47,8 @@ def limits(desc: ReportDescriptor, report_id: int, usage: int) -> tuple[int, int
 
 def test_cp1500pfclcd_decodes_as_nut_after_fixup() -> None:
     """Output voltage 121 V is clipped to 136 by the copied limits; fixed, it reads 121."""
-    capture = load("cyberpower-cp1500pfclcd-nut2642.json")
-    desc = parsed(capture)
+    capture = shared_capture("cyberpower-cp1500pfclcd-nut2642.json")
+    desc = descriptor_of(capture)
     reports = report_bytes(capture)
     output = field_at(desc, "Feature", 0x12, 0)
     assert (output.logical_min, output.logical_max) == (136, 142)
@@ -67,8 +68,8 @@ def test_cp1500pfclcd_decodes_as_nut_after_fixup() -> None:
 
 
 def test_ol1000exl_reread_logmax_is_raised() -> None:
-    capture = load("cyberpower-ol1000exl-nut982.json")
-    desc = parsed(capture)
+    capture = shared_capture("cyberpower-ol1000exl-nut982.json")
+    desc = descriptor_of(capture)
     output = cps.field_by_id_node(desc, 0x12, cps.USAGE_VOLTAGE)
     assert output is not None and output.assumed_logmax
     assert limits(desc, 0x12, cps.USAGE_VOLTAGE) == (0, 255)
@@ -87,8 +88,8 @@ def test_ol1000exl_reread_logmax_is_raised() -> None:
 
 
 def test_powerwalker_cps_oem_fixup() -> None:
-    capture = load("powerwalker-vi-750-cps-oem-nut645.json")
-    desc = parsed(capture)
+    capture = shared_capture("powerwalker-vi-750-cps-oem-nut645.json")
+    desc = descriptor_of(capture)
     power = cps.field_by_id_node(desc, 0x18, cps.USAGE_CONFIG_ACTIVE_POWER)
     assert power is not None
     assert (power.logical_min, power.logical_max) == (999, 999)
@@ -113,13 +114,13 @@ def test_powerwalker_cps_oem_fixup() -> None:
     (device(0x0483, 0xA430), {}),
 ])
 def test_fixups_skipped(dev: DeviceInfo, options: dict[str, str]) -> None:
-    desc = parsed(load("cyberpower-cp1500pfclcd-nut2642.json"))
+    desc = descriptor_of(shared_capture("cyberpower-cp1500pfclcd-nut2642.json"))
     assert cps.fix_report_desc(dev, desc, options) == []
     assert limits(desc, 0x12, cps.USAGE_VOLTAGE) == (136, 142)
 
 
 def test_fixups_leave_sane_descriptors_alone() -> None:
-    desc = parsed(load("cyberpower-ec850lcd-ups2esp32.json"))
+    desc = descriptor_of(shared_capture("cyberpower-ec850lcd-ups2esp32.json"))
     before = limits(desc, 0x12, cps.USAGE_VOLTAGE), limits(desc, 0x0F, cps.USAGE_VOLTAGE)
     cps.fix_report_desc(CPS_0501, desc, {})
     assert (limits(desc, 0x12, cps.USAGE_VOLTAGE), limits(desc, 0x0F, cps.USAGE_VOLTAGE)) \

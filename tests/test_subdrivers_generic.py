@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import require_shared, shared_capture_files
+from conftest import require_shared
 from hidups.subdrivers import generic
-from subdrivers_testlib import capture, descriptor_of, device_of, resolve, resolving_names
+from shared_captures import shared_capture, shared_capture_files
+from subdrivers_testlib import descriptor_of, device_of, resolve, resolving_names
 
 from hidups.descriptor.model import ReportType
 from hidups.hid2nut.registry import resolving_rows, select_subdriver
@@ -19,13 +20,13 @@ SUB = generic.SUBDRIVER
 def test_generic_claims_nothing_by_id() -> None:
     require_shared()
     for path in shared_capture_files():
-        assert SUB.claims(device_of(capture(path.name)), {"productid": "ffff"}) is None
+        assert SUB.claims(device_of(shared_capture(path.name)), {"productid": "ffff"}) is None
 
 
 def test_unknown_vendor_gets_the_generic_table() -> None:
     """The 5131:2007 UPS (nut#3227) has no NUT subdriver; generic reads its charge."""
     require_shared()
-    data = capture("unknown-5131-2007-nut3227.json")
+    data = shared_capture("unknown-5131-2007-nut3227.json")
     desc = descriptor_of(data)
     chosen = select_subdriver(device_of(data), {}, desc)
     assert chosen.subdriver is SUB
@@ -48,6 +49,6 @@ PDC_VENDOR_CAPTURES = [
 def test_generic_would_cover_the_basics_of_vendor_units(path: Path) -> None:
     """On vendor descriptors the standard paths alone give charge, runtime and status."""
     require_shared()
-    names = resolving_names(SUB, descriptor_of(capture(path.name)))
+    names = resolving_names(SUB, descriptor_of(shared_capture(path.name)))
     assert {"battery.charge", "BOOL"} <= names
     assert "battery.runtime" in names or path.stem.startswith("eaton-5e")

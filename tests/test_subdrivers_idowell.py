@@ -9,7 +9,8 @@ report 0x02's RunTimeToEmpty limits only, and shows a reading before and after.
 from __future__ import annotations
 
 from hidups.subdrivers import idowell
-from test_subdrivers_issue7 import device, load
+from shared_captures import shared_capture
+from subdrivers_testlib import device
 
 from hidups import codec
 from hidups.descriptor.model import Field, ReportDescriptor, ReportType
@@ -26,7 +27,7 @@ REPORT = bytes([0x02, 0, 80]) + (3000).to_bytes(4, "little")
 
 
 def descriptor_bytes() -> bytes:
-    return bytes.fromhex(load("goldenmate-lipo-075d-0300-nut3015.json")["descriptor_hex"])
+    return bytes.fromhex(shared_capture("goldenmate-lipo-075d-0300-nut3015.json")["descriptor_hex"])
 
 
 def runtime_field(desc: ReportDescriptor) -> Field:

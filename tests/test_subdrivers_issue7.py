@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from conftest import SHARED_CAPTURES, load_shared_capture, require_shared
-from subdrivers_testlib import FakeContext
+from shared_captures import shared_capture
+from subdrivers_testlib import FakeContext, descriptor_of, device
 
 from hidups.descriptor.model import ReportDescriptor, ReportType
 from hidups.descriptor.paths import find_field, format_path, parse_path
@@ -41,9 +41,6 @@ def names(sub: Subdriver) -> UsageTable:
 RawReportContext = FakeContext
 
 
-def device(vid: int, pid: int, **strings: str) -> DeviceInfo:
-    return DeviceInfo(vid, pid, **strings)  # type: ignore[arg-type]
-
 
 # --- real descriptors -----------------------------------------------------------------
 
@@ -68,15 +65,6 @@ CAPTURES = {
 }
 
 
-def load(name: str) -> dict[str, Any]:
-    require_shared()
-    return load_shared_capture(SHARED_CAPTURES / name)
-
-
-def parsed(capture: Mapping[str, Any]) -> ReportDescriptor:
-    return ReportDescriptor.from_bytes(bytes.fromhex(capture["descriptor_hex"]))
-
-
 def capture_device(capture: Mapping[str, Any]) -> DeviceInfo:
     return DeviceInfo(int(capture["vendorid"], 16), int(capture["productid"], 16),
                       capture.get("manufacturer"), capture.get("product"))
@@ -92,7 +80,7 @@ def resolves(desc: ReportDescriptor, path: str, table: UsageTable) -> bool:
 def test_captures_cover_the_claims() -> None:
     """Each capture's VID:PID is claimed by the module NUT would pick."""
     for name, module in CAPTURES.items():
-        capture = load(name)
+        capture = shared_capture(name)
         claim = subdriver(module).claims(capture_device(capture), {})
         assert claim is not None, name
 
@@ -100,9 +88,9 @@ def test_captures_cover_the_claims() -> None:
 @pytest.mark.parametrize("name", sorted(CAPTURES))
 def test_rows_resolve_on_real_descriptor(name: str) -> None:
     """The status and charge rows every UPS needs resolve on each real descriptor."""
-    capture = load(name)
+    capture = shared_capture(name)
     sub = subdriver(CAPTURES[name])
-    desc = parsed(capture)
+    desc = descriptor_of(capture)
     table = names(sub)
     resolved = {row.name for row in sub.hid2nut
                 if row.path and resolves(desc, row.path, table)}
@@ -129,9 +117,9 @@ def test_paths_printed_as_nut_printed_them(name: str) -> None:
     Logs from NUT's explore mode name only standard usages; logs from the vendor's own
     subdriver also use its vendor names (``TLCustom``, ``PowercomUPS``...).
     """
-    capture = load(name)
+    capture = shared_capture(name)
     sub = subdriver(CAPTURES[name])
-    desc = parsed(capture)
+    desc = descriptor_of(capture)
     tokens = {t for p in capture["paths"] for t in p["path"].split(".")}
     explore = any(len(t) == 8 and all(c in "0123456789abcdef" for c in t)
                   and sub.usages.name(int(t, 16)) is not None for t in tokens)
@@ -143,9 +131,9 @@ def test_paths_printed_as_nut_printed_them(name: str) -> None:
 @pytest.mark.parametrize("name", WITH_PATH_LINES)
 def test_rows_resolve_where_nut_found_the_element(name: str) -> None:
     """A row with a path NUT printed resolves here (NUT's log is the oracle)."""
-    capture = load(name)
+    capture = shared_capture(name)
     sub = subdriver(CAPTURES[name])
-    desc = parsed(capture)
+    desc = descriptor_of(capture)
     table = names(sub)
     printed = {parse_path(path, table) for path, _ in _nut_paths(capture)}
     checked = 0
@@ -262,7 +250,7 @@ def test_ever_whole_report_values() -> None:
         75: bytes([75, 0x44, 0x04]),  # BOOST, CHARGING, OVERHEAT (0x0400)
         76: bytes([76, 0x03, 0x01]),  # OVERLOAD, SHORT-CIRCUIT, CRITICAL_BATT_VOLTAGE
     }
-    ctx = RawReportContext(device(0x2E51, 0xFFFF), reports=reports)
+    ctx = FakeContext(device(0x2E51, 0xFFFF), reports=reports)
     assert convert("ever", "EVER_MAC_ADDRESS", 0, ctx) == "00:1b:2c:aa:bb:0f"
     assert convert("ever", "EVER_IP_ADDRESS", 0, ctx) == "192.168.1.20"
     assert convert("ever", "EVER_PACKETS_SENT", 0, ctx) == "10000"
@@ -312,7 +300,7 @@ def test_ever_network_rows_bound_to_their_reports() -> None:
     four IP rows and 215..218 to the packet rows; each of our rows names its report."""
     reports = {rid: bytes([rid, 10, 0, 0, rid - 200]) for rid in (211, 230, 231, 232)}
     reports.update({rid: bytes([rid, rid - 214, 0, 0, 0]) for rid in (215, 216, 217, 218)})
-    ctx = RawReportContext(device(0x2E51, 0xFFFF), reports=reports)
+    ctx = FakeContext(device(0x2E51, 0xFFFF), reports=reports)
     sub = subdriver("ever")
     got = {row.name: row.lookup.to_nut(0, ctx) for row in sub.hid2nut
            if row.lookup is not None and row.name.startswith("experimental.networkcard.")

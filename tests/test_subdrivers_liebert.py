@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 from hidups.subdrivers import liebert
-from test_subdrivers_issue7 import FakeContext, device, load
+from shared_captures import shared_capture
+from subdrivers_testlib import FakeContext, device
 
 from hidups.hid2nut.table import BOOL, format_number
 
@@ -43,7 +44,7 @@ def publish(values: dict[str, float]) -> tuple[dict[str, str], list[str]]:
 @pytest.mark.parametrize("name", ["ippon-smart-power-pro-ii-1200-nutddl.json",
                                   "powerwalker-vi2200sh-nutddl.json"])
 def test_phoenixtec_values_match_nut_upsc(name: str) -> None:
-    capture = load(name)
+    capture = shared_capture(name)
     # one Ippon value is transcribed as "225`" in the source log: skip non-numbers
     values = {p["path"]: float(p["value"]) for p in capture["paths"]
               if p["type"] == "Feature" and isinstance(p["value"], (int, float))}

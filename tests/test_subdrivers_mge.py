@@ -3,16 +3,15 @@ published ups.model values, ABM, ECO/bypass, and the other conversions with stat
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import pytest
 from conftest import SHARED_CAPTURES, require_shared
 from hidups.subdrivers import mge, mge_models
+from shared_captures import shared_capture
 from subdrivers_testlib import (
     FakeContext,
-    capture,
     captures_of,
     descriptor_of,
     device_of,
@@ -37,7 +36,7 @@ def test_model_name_count_matches_nut() -> None:
 @pytest.mark.parametrize("path", EATON_CAPTURES, ids=lambda p: p.stem)
 def test_upsc_variables_have_a_resolving_row(path: Path) -> None:
     require_shared()
-    data = capture(path.name)
+    data = shared_capture(path.name)
     names = resolving_names(SUB, descriptor_of(data))
     assert {"battery.charge", "battery.runtime", "BOOL", "ups.load"} <= names
     missing = sorted(set(upsc_from_rows(data)) - names)
@@ -47,7 +46,7 @@ def test_upsc_variables_have_a_resolving_row(path: Path) -> None:
 def test_santak_values_through_the_conversions() -> None:
     """Values NUT published for the SANTAK TG-BOX 850 from rows with plain numbers."""
     require_shared()
-    data = capture("eaton-santak-tg-box-850-ludoux.json")
+    data = shared_capture("eaton-santak-tg-box-850-ludoux.json")
     desc = descriptor_of(data)
     row, found = first_row(SUB, desc, "ups.power.nominal")
     assert row.path == "UPS.Flow.[4].ConfigApparentPower"
@@ -67,8 +66,8 @@ def test_santak_values_through_the_conversions() -> None:
 def test_dell_keeps_its_product_string() -> None:
     """Dell (047c) products are named already (upsc from NUT 2.7.4, MGE HID 1.39)."""
     require_shared()
-    data = json.loads((SHARED_CAPTURES / "upsc-only" /
-                       "dell__ups-racktower-2700w-hv__2.7.4__01.json").read_text())
+    data = shared_capture(SHARED_CAPTURES / "upsc-only" /
+                          "dell__ups-racktower-2700w-hv__2.7.4__01.json")
     device = DeviceInfo(0x047C, 0xFFFF, "DELL", data["product"])
     ctx = FakeContext(values={"UPS.PowerSummary.iModel": 5}, strings={5: "2700"})
     assert mge.mge_format_model(device, ctx) == data["upsc"]["ups.model"]
@@ -78,7 +77,7 @@ def test_dell_keeps_its_product_string() -> None:
 def test_3s_700_model_from_config_apparent_power() -> None:
     """Eaton 3S 700 (nut#2887): no iModel string, so the VA rating names the model."""
     require_shared()
-    data = capture("eaton-3s-700-nut2887.json")
+    data = shared_capture("eaton-3s-700-nut2887.json")
     va = path_value(data, "UPS.Flow.[4].ConfigApparentPower")
     assert va == 700
     index = path_value(data, "UPS.PowerSummary.iModel")
@@ -96,7 +95,7 @@ def test_names_nut_published_come_from_the_table() -> None:
     by_name = {row.name: row for row in mge_models.MODEL_NAMES if row.name}
     checked = 0
     for path in sorted((SHARED_CAPTURES / "upsc-only").glob("*.json")):
-        upsc = json.loads(path.read_text()).get("upsc") or {}
+        upsc = shared_capture(path).get("upsc") or {}
         if not upsc.get("driver.version.data", "").startswith("MGE HID"):
             continue
         row = by_name.get(upsc.get("ups.model", ""))
@@ -309,4 +308,4 @@ def test_claims() -> None:
 @pytest.mark.parametrize("path", EATON_CAPTURES, ids=lambda p: p.stem)
 def test_eaton_captures_are_claimed(path: Path) -> None:
     require_shared()
-    assert SUB.claims(device_of(capture(path.name)), {}) is not None
+    assert SUB.claims(device_of(shared_capture(path.name)), {}) is not None

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 from hidups.subdrivers import powercom
-from test_subdrivers_issue7 import FakeContext, RawReportContext, device, load, parsed
+from shared_captures import shared_capture
+from subdrivers_testlib import FakeContext, descriptor_of, device
 
 from hidups.descriptor.model import ReportType
 from hidups.descriptor.paths import find_field, parse_path
@@ -99,9 +100,9 @@ def test_vendor_tree_voltage_in_units_of_four() -> None:
 
 def test_battery_voltage_from_report_a4() -> None:
     report = bytes([0xA4]) + b" 13.7 2"
-    raw = RawReportContext(BNT, reports={0xA4: report})
+    raw = FakeContext(BNT, reports={0xA4: report})
     assert powercom.POWERCOM_HACK_VOLTAGE_LKP.to_nut(1.0, raw) == "13.7"
-    junk = RawReportContext(BNT, reports={0xA4: bytes([0xA4]) + b"  137 2"})
+    junk = FakeContext(BNT, reports={0xA4: bytes([0xA4]) + b"  137 2"})
     assert powercom.POWERCOM_HACK_VOLTAGE_LKP.to_nut(1.0, junk) is None
     assert powercom.POWERCOM_HACK_VOLTAGE_LKP.to_nut(1.0, ctx()) is None
 
@@ -109,7 +110,7 @@ def test_battery_voltage_from_report_a4() -> None:
 def test_bnt_800ap_resolves_the_delay_rows() -> None:
     """On the BNT-800AP descriptor, the PowerSummary delay rows (and so the shutdown
     commands using the encodings above) resolve."""
-    desc = parsed(load("powercom-bnt-800ap-nut1695.json"))
+    desc = descriptor_of(shared_capture("powercom-bnt-800ap-nut1695.json"))
     table = powercom.USAGES.chained(NUT_STANDARD)
     for path in ("UPS.PowerSummary.DelayBeforeShutdown", "UPS.PowerSummary.DelayBeforeStartup"):
         assert find_field(desc, parse_path(path, table), ReportType.FEATURE) is not None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from hidups.subdrivers import tripplite
-from test_subdrivers_issue7 import FakeContext, device, load, parsed
+from shared_captures import shared_capture
+from subdrivers_testlib import FakeContext, descriptor_of, device
 
 from hidups import codec
 from hidups.descriptor.model import ReportType
@@ -20,8 +21,8 @@ def test_3016_line_voltage_from_real_report() -> None:
     NUT multiplies by 100000 on this PID; the capture's raw report 0x31 then reads
     121.4 V, a plausible US mains voltage.
     """
-    capture = load("tripplite-3016-nut414.json")
-    desc = parsed(capture)
+    capture = shared_capture("tripplite-3016-nut414.json")
+    desc = descriptor_of(capture)
     table = tripplite.USAGES.chained(NUT_STANDARD)
     item = find_field(desc, parse_path("UPS.PowerSummary.Input.Voltage", table),
                       ReportType.FEATURE)
@@ -66,8 +67,8 @@ def test_chemistry_workaround() -> None:
 
 def test_watchdog_rows_on_su1500rtxl2ua() -> None:
     """The 4003 describes TLWatchdog under the outlet: reset and reboot commands resolve."""
-    capture = load("tripplite-4003-nut1268.json")
-    desc = parsed(capture)
+    capture = shared_capture("tripplite-4003-nut1268.json")
+    desc = descriptor_of(capture)
     table = tripplite.USAGES.chained(NUT_STANDARD)
     rows = {(row.name, row.fmt) for row in tripplite.HID2NUT
             if row.path and row.path.endswith("TLWatchdog")}

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from hidups.tools import udev_rules
 
 from hidups.cli import main
-from hidups.tools import udev_rules
 
 NUT_RULES = Path("/lib/udev/rules.d/62-nut-usbups.rules")
 USB_LINE = re.compile(r'^ATTR\{idVendor\}=="([0-9a-f]{4})", ATTR\{idProduct\}=="([0-9a-f]{4})", '

@@ -18,6 +18,7 @@ from hidups import __version__
 from hidups.app.process import DRIVER_VERSION, Daemon, drive, make_driver
 from hidups.driver.core import Driver
 from hidups.errors import ConfigError, HidupsError
+from hidups.hid.explore import explore_in_driver
 from hidups.nut.client import request_killpower, send_control
 from hidups.nut.cmdline import load_options, parse_command_line, usage
 from hidups.nut.options import list_lines
@@ -111,8 +112,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def explore(options: Mapping[str, str]) -> int:
     """``-x explore``: open the device, dump it, close it; no subdriver is chosen."""
-    from hidups.tools.explore import explore_in_driver  # moves to hidups.hid.explore
-
     try:
         transport = open_transport(options)
     except (HidupsError, OSError) as exc:

@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from hidups.capture.layout import walk_layout
 from hidups.capture.model import (
     Capture,
     InterruptRecord,
@@ -31,6 +30,7 @@ from hidups.capture.model import (
     UsbLayout,
 )
 from hidups.capture.shared_json import STRING_FROM_UPSC, assign_string_indices, string_index_values
+from hidups.descriptor.layout import walk_layout
 from hidups.descriptor.model import ReportType
 from hidups.device import DeviceInfo
 from hidups.errors import CaptureError, DescriptorError
@@ -319,7 +319,3 @@ def capture_from_nut_log(text: str, source: str = "<NUT log>") -> Capture:
              "path_lines": path_lines, "upsc": variables},
         meta=meta,
     )
-
-
-def looks_like_nut_log(text: str) -> bool:
-    return bool(_DESCRIPTOR.search(text) or re.search(r"^\s*R:\s*\d+\s", text, re.M))

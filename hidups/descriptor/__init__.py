@@ -16,8 +16,8 @@ from hidups.descriptor.model import (
     ReportType,
     UsagePath,
     is_index_node,
+    parse_descriptor,
 )
-from hidups.descriptor.parser import parse_descriptor
 from hidups.descriptor.paths import find_field, format_node, format_path, parse_node, parse_path
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The HID 1.11 item state machine: items in, a :class:`ReportDescriptor` out.
+"""The HID 1.11 item state machine: items in, a descriptor's pieces out.
 
 Two views come out of one pass (see ``model.py``): spec-shaped :class:`MainItem` records
 and NUT-shaped :class:`Field` elements. The fields follow NUT's ``HIDParse`` exactly
@@ -13,17 +13,18 @@ Malformed input raises :class:`DescriptorError` with the byte offset of the item
 
 from __future__ import annotations
 
-from hidups.descriptor.items import parse_stream
-from hidups.descriptor.model import (
+from typing import NamedTuple
+
+from hidups.descriptor.elements import (
     INDEX_BASE,
     Collection,
     Field,
     MainItem,
     Report,
-    ReportDescriptor,
     ReportType,
     UsagePath,
 )
+from hidups.descriptor.items import parse_stream
 from hidups.errors import DescriptorError
 
 # --- limits: beyond these no real device goes, and fuzzed input must stay cheap ---------
@@ -103,7 +104,7 @@ def nut_unit_exponent(value: int) -> int:
 
 class _Parse:
     """State of one parse that the rare items need; the hot loop keeps the rest in
-    local variables (``parse_descriptor`` runs once per connect, but the fuzzer and the
+    local variables (``parse_parts`` runs once per connect, but the fuzzer and the
     benchmark run it a lot)."""
 
     __slots__ = ("collections", "data", "delimiter_open", "delimiter_taken", "expanded",
@@ -223,8 +224,21 @@ def _report_too_long(offset: int, report_type: ReportType, report_id: int,
         f"{(end + 7) // 8} bytes long, more than a device can send")
 
 
-def parse_descriptor(data: bytes | bytearray | memoryview) -> ReportDescriptor:
-    """Parse a HID report descriptor; malformed input raises :class:`DescriptorError`."""
+class DescriptorParts(NamedTuple):
+    """What one pass over a descriptor yields: ``ReportDescriptor``'s fields, in order."""
+
+    raw: bytes
+    collections: list[Collection]
+    items: list[MainItem]
+    fields: list[Field]
+    reports: dict[tuple[ReportType, int], Report]
+    uses_report_ids: bool
+
+
+def parse_parts(data: bytes | bytearray | memoryview) -> DescriptorParts:
+    """Parse a HID report descriptor; malformed input raises :class:`DescriptorError`.
+
+    Callers want ``ReportDescriptor.from_bytes``, which wraps this."""
     raw = bytes(data)
     state = _Parse(raw)
     # Global items (saved and restored by Push/Pop, in this order).
@@ -354,5 +368,5 @@ def parse_descriptor(data: bytes | bytearray | memoryview) -> ReportDescriptor:
     state.finish()
     typed_reports = {(report.report_type, report.report_id): report
                      for report in reports.values()}
-    return ReportDescriptor(raw, state.collections, items, fields, typed_reports,
-                            uses_report_ids)
+    return DescriptorParts(raw, state.collections, items, fields, typed_reports,
+                           uses_report_ids)

@@ -11,14 +11,13 @@ first is sent, so a refused part leaves the UPS untouched.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Protocol
 
 from hidups.driver.protocol import Action, Session
+from hidups.driver.settings import Settings
 from hidups.errors import CommandError, CommandStatus, DeviceGone
-
-if TYPE_CHECKING:
-    from hidups.driver.core import Driver
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +37,25 @@ DEFAULT_SHUTDOWN = ("shutdown.return", "shutdown.reboot", "load.off.delay", "shu
 ALIASES = {"beeper.on": "beeper.enable", "beeper.off": "beeper.disable"}
 
 
+class Host(Protocol):
+    """What the command path needs of the driver core (:class:`hidups.driver.core.Driver`)."""
+
+    lock: threading.RLock
+    data_changed: bool
+
+    @property
+    def session(self) -> Session | None: ...
+    @property
+    def settings(self) -> Settings: ...
+    def get(self, name: str) -> str | None: ...
+    def sleep(self, seconds: float) -> None: ...
+    def lose(self, why: str, *, stale: bool = True) -> None: ...
+
+
 class CommandPath:
     """The driver's ``CommandHandler`` for the socket server."""
 
-    def __init__(self, driver: Driver[Any], *,
+    def __init__(self, driver: Host, *,
                  sleep: Callable[[float], None] | None = None) -> None:
         self.driver = driver
         self.sleep = sleep or driver.sleep
@@ -89,7 +103,7 @@ class CommandPath:
         return self._composed(session, name)
 
     def _composed(self, session: Session, name: str) -> list[tuple[Action, bool]]:
-        get = self.driver.store.get
+        get = self.driver.get
         if name == "load.on":
             return self._plan(session, "load.on.delay", "0")
         if name == "load.off":

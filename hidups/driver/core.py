@@ -119,6 +119,10 @@ class Driver(Generic[S]):
         """``driver.state``, with NUT's state names."""
         self.store.set("driver.state", state)
 
+    def get(self, name: str) -> str | None:
+        """A published variable's value."""
+        return self.store.get(name)
+
     def publish(self, name: str, value: str) -> None:
         """Set a variable unless the user overrode it (``override.X``)."""
         self.publisher.publish(name, value)

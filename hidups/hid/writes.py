@@ -12,18 +12,27 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from hidups import codec
-from hidups.descriptor.model import Field, ReportType
+from hidups.descriptor.model import Field, ReportDescriptor, ReportType
 from hidups.driver.protocol import Action
 from hidups.errors import CommandError, CommandStatus, DeviceGone, TransportError
-from hidups.hid.walk import GONE_ERRORS, Binding
-from hidups.hid2nut.table import Flag
+from hidups.hid.link import HidTransport
+from hidups.hid.walk import GONE_ERRORS, Binding, ReportCache
+from hidups.hid2nut.table import Context, Flag
 from hidups.numbers import parse_number
 
-if TYPE_CHECKING:
-    from hidups.hid.session import HidSession
+
+class Writable(Protocol):
+    """What the write path needs of a session (:class:`hidups.hid.session.HidSession`)."""
+
+    transport: HidTransport
+    desc: ReportDescriptor
+    cache: ReportCache
+
+    def find_row(self, name: str) -> Binding | None: ...
+    def context(self) -> Context: ...
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +70,7 @@ def check_range(fld: Field, physical: float, *, allow_cancel: bool) -> None:
         raise CommandError(CommandStatus.INVALID, f"{physical:g} is outside {low:g}..{high:g}")
 
 
-def _to_physical(session: HidSession, binding: Binding, text: str) -> float:
+def _to_physical(session: Writable, binding: Binding, text: str) -> float:
     row = binding.row
     if row.lookup is not None:
         value = row.lookup.to_hid(text, session.context())
@@ -75,7 +84,7 @@ def _to_physical(session: HidSession, binding: Binding, text: str) -> float:
     return number
 
 
-def _checked(session: HidSession, binding: Binding, text: str, *, read_back: bool,
+def _checked(session: Writable, binding: Binding, text: str, *, read_back: bool,
              explicit: bool) -> Action:
     physical = _to_physical(session, binding, text)
     if explicit or read_back:
@@ -85,7 +94,7 @@ def _checked(session: HidSession, binding: Binding, text: str, *, read_back: boo
     return Action(binding.row.name, text, HidWrite(binding, physical, read_back))
 
 
-def plan_command(session: HidSession, name: str, param: str | None) -> Action:
+def plan_command(session: Writable, name: str, param: str | None) -> Action:
     """An instant command row, checked; the value is its default without ``param``."""
     binding = session.find_row(name)
     if binding is None:
@@ -105,7 +114,7 @@ def plan_command(session: HidSession, name: str, param: str | None) -> Action:
     return _checked(session, binding, value, read_back=False, explicit=param is not None)
 
 
-def plan_setvar(session: HidSession, name: str, value: str) -> Action:
+def plan_setvar(session: Writable, name: str, value: str) -> Action:
     """A writable variable, checked (a driver-side one is only published)."""
     binding = session.find_row(name)
     if binding is None or not binding.row.flags & Flag.RW:
@@ -115,7 +124,7 @@ def plan_setvar(session: HidSession, name: str, value: str) -> Action:
     return _checked(session, binding, value, read_back=True, explicit=True)
 
 
-def write_field(session: HidSession, fld: Field, physical: float) -> None:
+def write_field(session: Writable, fld: Field, physical: float) -> None:
     """GET the report fresh, change the one field, SET it, forget the cache.
 
     Raises :class:`DeviceGone` when the device went away, and CommandError(FAILED)

@@ -26,6 +26,7 @@ from hidups.descriptor.model import Field, UsagePath, is_index_node
 from hidups.descriptor.paths import format_node, format_path, parse_path
 from hidups.device import DeviceInfo
 from hidups.errors import ConfigError
+from hidups.hid2nut import lookups as shared_lookups
 from hidups.hid2nut.subdriver import Claim, Subdriver
 from hidups.hid2nut.table import ALARM, BOOL, OFFDELAY, ONDELAY, Flag, Row
 from hidups.usages import UsageTable
@@ -371,9 +372,7 @@ class Importables:
     @classmethod
     def scan(cls) -> Importables:
         """The shared look-ups first, then every imported built-in subdriver module."""
-        import hidups.hid2nut.lookups as shared
-
-        modules: dict[str, object] = {SHARED_LOOKUP_MODULE: shared}
+        modules: dict[str, object] = {SHARED_LOOKUP_MODULE: shared_lookups}
         for module_name in sorted(sys.modules):
             if module_name.startswith(BUILTIN_PACKAGE + "."):
                 modules[module_name] = sys.modules[module_name]

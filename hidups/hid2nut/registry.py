@@ -30,11 +30,12 @@ from types import ModuleType
 from typing import NamedTuple
 
 from hidups.descriptor.model import ReportDescriptor, ReportType
+from hidups.descriptor.paths import find_field, parse_path
 from hidups.device import DeviceInfo
 from hidups.errors import ConfigError, DescriptorError, DeviceNotFound
 from hidups.hid2nut.subdriver import Claim, Options, Subdriver, Support, support_of
 from hidups.hid2nut.table import Row
-from hidups.usages import UsageTable
+from hidups.usages import STANDARD, UsageTable
 
 log = logging.getLogger(__name__)
 
@@ -391,9 +392,6 @@ def _uses_power_device_page(desc: ReportDescriptor) -> bool:
 
 def resolving_rows(sub: Subdriver, desc: ReportDescriptor) -> list[Row]:
     """The rows of ``sub`` whose path names a field of ``desc`` (Feature, else Input)."""
-    from hidups.descriptor.paths import find_field, parse_path
-    from hidups.usages import STANDARD
-
     usages = sub.usages.chained(STANDARD)
     found: list[Row] = []
     for row in sub.hid2nut:

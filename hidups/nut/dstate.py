@@ -231,14 +231,6 @@ class DState:
             self._broadcast(f"ADDRANGE {var.name} {low} {high}")
             self.add_flags(name, "NUMBER")
 
-    def del_range(self, name: str, low: int, high: int) -> None:
-        with self._lock:
-            var = self._vars.get(name.lower())
-            if var is None or (low, high) not in var.ranges:
-                return
-            var.ranges.remove((low, high))
-            self._broadcast(f"DELRANGE {var.name} {low} {high}")
-
     def _require(self, name: str) -> Variable | None:
         var = self._vars.get(name.lower())
         if var is None:
@@ -281,10 +273,6 @@ class DState:
             if not self._stale:
                 self._stale = True
                 self._broadcast("DATASTALE")
-
-    @property
-    def is_stale(self) -> bool:
-        return self._stale
 
     # --- dumps -----------------------------------------------------------------------
 

@@ -20,13 +20,6 @@ from hidups.nut.options import Kind, Publish, find_option
 from hidups.nut.shared import ALLOW_KILLPOWER, RELOAD_COMMANDS
 from hidups.nut.upsconf import PROGNAME, DriverOptions
 
-#: ``driver.state`` values NUT uses, in the order a driver goes through them.
-DRIVER_STATES = (
-    "init.starting", "init.device", "init.quiet", "init.info", "init.updateinfo",
-    "quiet", "updateinfo", "dumping", "reloading", "reconnect.trying",
-    "reconnect.updateinfo", "fsd.killpower", "cleanup.upsdrv", "cleanup.exit",
-)
-
 #: Instant commands the driver core itself answers (see :mod:`hidups.nut.shared`).
 CORE_COMMANDS = ("driver.killpower", *RELOAD_COMMANDS)
 
@@ -67,12 +60,6 @@ def publish_options(dstate: DState, options: DriverOptions) -> None:
         effective = options.get(name)
         if effective is not None:
             dstate.set(f"driver.parameter.{name}", effective)
-
-
-def apply_defaults(dstate: DState, options: DriverOptions) -> None:
-    """``default.X``: set before the device is read (the device may replace them)."""
-    for name, value in options.defaults.items():
-        dstate.set(name, value)
 
 
 def apply_overrides(dstate: DState, options: DriverOptions) -> None:

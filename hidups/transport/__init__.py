@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from hidups.errors import BackendUnavailable, ConfigError
 from hidups.transport.base import Transport
 from hidups.transport.matching import DeviceMatcher
+from hidups.transport.replay import open_replay
 
 __all__ = [
     "BACKENDS",
@@ -74,8 +75,6 @@ def open_transport(options: Mapping[str, str]) -> Transport:
     """
     name = backend_name_for(options)
     if name == "replay":
-        from hidups.transport.replay import open_replay
-
         return open_replay(options)
     backend = get_backend(name)
     opener = getattr(backend, "open_matching", None)

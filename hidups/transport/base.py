@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 
+from hidups.descriptor.layout import walk_layout
 from hidups.descriptor.model import ReportType
 from hidups.device import DeviceInfo
 from hidups.errors import (
@@ -84,10 +85,6 @@ class Transport(abc.ABC):
 
     # --- state ---------------------------------------------------------------
 
-    @property
-    def is_open(self) -> bool:
-        return self._opened
-
     def open(self) -> None:
         """Claim the device. Idempotent."""
         if self._opened:
@@ -147,8 +144,6 @@ class Transport(abc.ABC):
         A descriptor that cannot be read or parsed counts as using IDs: every UPS does.
         """
         if self._uses_report_ids is None:
-            from hidups.capture.layout import walk_layout
-
             try:
                 self._uses_report_ids = walk_layout(self.report_descriptor()).uses_report_ids
             except (DescriptorError, ProtocolError):

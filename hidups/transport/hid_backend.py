@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hidups.capture.layout import UPS_PAGES, walk_layout
+from hidups.descriptor.layout import UPS_PAGES, walk_layout
 from hidups.descriptor.model import ReportType
 from hidups.device import DeviceInfo
 from hidups.errors import (
@@ -36,6 +36,7 @@ from hidups.errors import (
 )
 from hidups.transport.base import DeviceSurvey, Transport, parse_hex_option
 from hidups.transport.matching import DeviceMatcher
+from hidups.transport.pyusb_backend import load_backend
 from hidups.transport.udev import access_hint
 
 log = logging.getLogger("hidups.transport.hid")
@@ -104,13 +105,9 @@ def _sysfs_descriptor(path: str) -> bytes | None:
 def _pyusb_descriptor(info: DeviceInfo, interface: int, options: Mapping[str, str]
                       ) -> bytes | None:
     """Read the descriptor with pyusb (before hidapi claims the interface)."""
-    try:
-        import usb.core
-        import usb.util
+    import usb.core  # pyusb is a dependency; imported here as the optional backends are
+    import usb.util
 
-        from hidups.transport.pyusb_backend import load_backend
-    except ImportError:
-        return None
     try:
         backend = load_backend(options)
         for dev in usb.core.find(find_all=True, backend=backend, idVendor=info.vendor_id,

@@ -34,7 +34,7 @@ from typing import Any
 import usb.core
 import usb.util
 
-from hidups.capture.layout import walk_layout
+from hidups.descriptor.layout import walk_layout
 from hidups.descriptor.model import ReportType
 from hidups.device import DeviceInfo
 from hidups.errors import (
@@ -124,9 +124,7 @@ def map_usb_error(exc: usb.core.USBError, what: str, info: DeviceInfo | None = N
         message += "\n" + access_hint(info.vendor_id, info.product_id)
     if cls is DeviceBusy:
         message += " - another program (NUT's usbhid-ups, a second hidups) holds it"
-    error = cls(message)
-    error.libusb_error = name  # type: ignore[attr-defined]
-    return error
+    return cls(message)
 
 
 # --- the library --------------------------------------------------------------------
@@ -563,7 +561,6 @@ def _not_found_message(devices: list[Any], denied: list[DeviceInfo], skipped: li
 # --- surveying (hidups list) -----------------------------------------------------------
 
 SYSFS_USB = Path("/sys/bus/usb/devices")
-UPS_PAGE_NAMES = {0x84: "Power Device page 0x84", 0x85: "Battery System page 0x85"}
 
 
 def sysfs_descriptor(info: DeviceInfo, interface: int, root: Path = SYSFS_USB) -> bytes | None:

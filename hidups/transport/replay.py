@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from hidups.capture import Capture, EventAction, load_capture
-from hidups.capture.layout import walk_layout
+from hidups.descriptor.layout import walk_layout
 from hidups.descriptor.model import ReportType
 from hidups.errors import (
     ConfigError,

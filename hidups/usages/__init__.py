@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
+from hidups.usages import battery_system, power_device
+
 
 class UsageTable(Mapping[str, int]):
     """An ordered name → usage table with the reverse look-up.
@@ -69,8 +71,6 @@ def _paged(page: int, rows: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
 
 
 def _standard_rows(with_spec_only: bool) -> list[tuple[str, int]]:
-    from hidups.usages import battery_system, power_device
-
     rows = (_paged(power_device.PAGE, power_device.POWER_DEVICE_NUT)
             + _paged(battery_system.PAGE, battery_system.BATTERY_SYSTEM_NUT))
     if with_spec_only:

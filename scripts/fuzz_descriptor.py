@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fuzz the report-descriptor parser outside pytest, for as many inputs as you like.
 
-    python tools/fuzz_descriptor.py --count 100000 [--seed 1] [--captures DIR]
+    python scripts/fuzz_descriptor.py --count 100000 [--seed 1] [--captures DIR]
 
 Every input must parse to a ReportDescriptor or raise DescriptorError; anything else
 is a bug and is printed with the input's hex (exit status 1). Inputs: a third random

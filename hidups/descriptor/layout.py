@@ -3,20 +3,22 @@
 Transports and captures need three facts: whether reports carry a report-ID byte, how
 many payload bytes each (type, report ID) has, and which usage pages appear (a Power
 Device page 0x84 or Battery System page 0x85 makes a device "look like a UPS"). They
-come from the one parser in ``hidups.descriptor``, so no second reading of the bytes
-can disagree with what the driver decodes.
+come from the one parser (``ReportDescriptor.from_bytes``), so no second reading of the
+bytes can disagree with what the driver decodes. It lives with the descriptor, below
+the transports and captures that both use it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hidups.descriptor.model import ReportType
+from hidups.descriptor.model import ReportDescriptor, ReportType
 
 #: Usage pages of UPSes and their batteries (HID Power Device Class 1.0).
 POWER_DEVICE_PAGE = 0x84
 BATTERY_SYSTEM_PAGE = 0x85
 UPS_PAGES = frozenset({POWER_DEVICE_PAGE, BATTERY_SYSTEM_PAGE})
+
 
 @dataclass(slots=True)
 class Layout:
@@ -39,8 +41,6 @@ class Layout:
 
 def walk_layout(raw: bytes) -> Layout:
     """The layout of ``raw``; raises DescriptorError (with its offset) when it is malformed."""
-    from hidups.descriptor.model import ReportDescriptor
-
     desc = ReportDescriptor.from_bytes(raw)
     pages = {c.usage >> 16 for c in desc.collections if c.usage}
     pages.update(usage >> 16 for item in desc.items for usage in item.usages)

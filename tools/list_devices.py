@@ -14,7 +14,10 @@ from dataclasses import asdict
 from typing import Any
 
 from hidups.errors import BackendUnavailable, TransportError
+from hidups.transport import get_backend
 from hidups.transport.base import DeviceSurvey
+from hidups.transport.hid_backend import survey_devices as hid_survey
+from hidups.transport.pyusb_backend import survey_devices
 
 NO_DEVICES = "no HID devices found"
 
@@ -32,14 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _survey(args: argparse.Namespace) -> list[DeviceSurvey]:
     options = {"libusb": args.libusb} if args.libusb else {}
     if args.backend == "hid":
-        from hidups.transport import get_backend
-
         get_backend("hid")
-        from hidups.transport.hid_backend import survey_devices as hid_survey
-
         return hid_survey(options)
-    from hidups.transport.pyusb_backend import survey_devices
-
     return survey_devices(options)
 
 

@@ -16,7 +16,7 @@ upsemu's scripts are measuring instruments: this file runs them by path and neve
 imports them. Their comparison rules are re-stated here (see :func:`same_value`,
 :func:`excluded`) and cross-checked against ``compare.py``'s own ``match N/M`` line.
 
-usage: tools/differential.py [--only SUBSTRING] [--modes d1,d2] [--jobs N]
+usage: scripts/differential.py [--only SUBSTRING] [--modes d1,d2] [--jobs N]
                              [--nut-only] [--out DIR] [--json FILE]
 """
 

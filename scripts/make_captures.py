@@ -2,7 +2,7 @@
 """Regenerate captures/ from the shared corpus with the project's own converter.
 
 Every file in captures/ is written by ``hidups convert``; nothing there is edited by
-hand. Run from anywhere: ``python3 tools/make_captures.py [--shared DIR]``.
+hand. Run from anywhere: ``python3 scripts/make_captures.py [--shared DIR]``.
 """
 
 from __future__ import annotations
