@@ -267,8 +267,13 @@ def open_qx_usb(options: Mapping[str, str], *, usb_backend: Any = None,
 
 
 def _scan_langid(io: PyUsbIo, langid_fix: int | None, options: Mapping[str, str]) -> None:
-    """NUT's language ID workaround #2: read the language list once and log it."""
-    if langid_fix is None or "noscanlangid" in options:
+    """NUT's language ID workaround #2: read the language list once and log it.
+
+    NUT skips it when ``getval("noscanlangid")`` is set, and getval() of a flag is
+    NULL: a bare ``noscanlangid`` line does not stop the read in NUT 2.8.0 or 2.8.5,
+    only ``noscanlangid = <anything>`` does. hidups does the same (flags are "").
+    """
+    if langid_fix is None or options.get("noscanlangid"):
         return
     langs = io.control_in(0x80, 0x06, 0x0300, 0, 255, 1000)
     if len(langs) >= 4:
