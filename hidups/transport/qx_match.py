@@ -125,16 +125,18 @@ def forced_bridge(options: Mapping[str, str]) -> str | None:
 def parse_langid_fix(options: Mapping[str, str]) -> int | None:
     """``langid_fix=0x0409`` → 0x409; None when absent.
 
-    NUT skips the first two characters whatever they are and reads the rest as hex;
-    when that fails it only logs a notice and goes on without the fix. hidups refuses
-    instead: a silently ignored workaround is how a string bridge ends up mute.
+    NUT skips the first two characters whatever they are (``0409`` becomes 0x09) and
+    reads the rest as hex; when that fails it only logs a notice and goes on without
+    the fix. hidups refuses both: a silently wrong workaround is how a string bridge
+    ends up mute.
     """
     text = options.get("langid_fix")
     if text is None:
         return None
     digits = text[2:]
     try:
-        if not digits or digits[0] in "+-" or any(c.isspace() for c in digits):
+        if (text[:2].lower() != "0x" or not digits or digits[0] in "+-"
+                or any(c.isspace() for c in digits)):
             raise ValueError(text)
         value = int(digits, 16)
     except ValueError:
