@@ -155,6 +155,7 @@ def test_a_device_that_goes_away_is_disconnected_then_found_again(
     assert isinstance(answers, list)
     assert [a[0] for a in answers] == ["Disconnected", "Disconnected"]
     assert answers[0][2] == "LIBUSB_ERROR_NO_DEVICE"
+    assert out["reopened_bridge"] == "cypress"
     reopened = out["reopened"]
     assert isinstance(reopened, list)
     assert bytes.fromhex(reopened[0][1]).startswith(b"(215.0 195.0")

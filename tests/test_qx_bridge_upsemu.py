@@ -43,7 +43,7 @@ NUT_EXTRA = {"ablerex-ablerex": {"protocol": "ablerex"}}
 
 CHILD = r"""
 import json, os, sys, time
-from hidups.transport.qx_usb import open_qx_usb
+from hidups.transport.qx_usb import open_qx_usb, reopen_qx_usb
 req = json.loads(sys.argv[1])
 log = os.environ.get("UPSEMU_LOG")
 
@@ -68,7 +68,8 @@ run(req["commands"], link, out["answers"])
 link.close()
 if req.get("reopen"):
     time.sleep(0.6)
-    link = open_qx_usb(req["options"])
+    link = reopen_qx_usb(link, req["options"])
+    out["reopened_bridge"] = link.bridge
     out["reopened"] = []
     run(req["reopen"], link, out["reopened"])
     link.close()

@@ -27,8 +27,17 @@ from conftest import ROOT, SHARED_CAPTURES, require, require_shared
 from hidups.errors import BackendUnavailable, ConfigError, Disconnected, TransportTimeout
 from hidups.transport.serial_backend import QxSerialLink, open_qx_serial
 
-pytest.importorskip("serial", reason="pyserial is in the test extra")
+try:
+    import serial  # noqa: F401
+    HAVE_PYSERIAL = True
+except ImportError:
+    HAVE_PYSERIAL = False
 CAPTURE = SHARED_CAPTURES / "qx" / "visench-c1k-nut2395.json"
+
+
+@pytest.fixture(autouse=True)
+def _pyserial() -> None:
+    require(HAVE_PYSERIAL, "pyserial (in the test extra) is not installed")
 
 
 def capture_answers() -> dict[bytes, bytes]:

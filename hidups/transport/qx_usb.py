@@ -32,7 +32,7 @@ from hidups.errors import (
     TransportTimeout,
 )
 from hidups.transport import qx_framing, qx_strings
-from hidups.transport.matching import DeviceMatcher
+from hidups.transport.matching import DeviceMatcher, same_device
 from hidups.transport.pyusb_backend import (
     PyUsbTransport,
     UsbParams,
@@ -212,14 +212,24 @@ def _refusal(info: DeviceInfo, why: str) -> str:
     return f"{info.vidpid}{f' ({strings})' if strings else ''}: {why}"
 
 
+def reopen_qx_usb(link: QxUsbLink, options: Mapping[str, str], *, usb_backend: Any = None,
+                  sleep: Callable[[float], None] = time.sleep) -> QxUsbLink:
+    """After a disconnect: the same device (IDs and strings, NUT's reopen matcher, on
+    top of the regex options) with the same framing; ``link`` is closed first."""
+    link.close()
+    return open_qx_usb(options, usb_backend=usb_backend, sleep=sleep,
+                       _same_as=link.info, _bridge=link.bridge)
+
+
 def open_qx_usb(options: Mapping[str, str], *, usb_backend: Any = None,
-                sleep: Callable[[float], None] = time.sleep) -> QxUsbLink:
+                sleep: Callable[[float], None] = time.sleep,
+                _same_as: DeviceInfo | None = None, _bridge: str | None = None) -> QxUsbLink:
     """Open the first Q* bridge matching ``options``, as nutdrv_qx does.
 
     Raises ConfigError for bad options, DeviceNotFound naming every device seen and
     why it was refused, AccessDenied when the only candidates could not be opened.
     """
-    forced = forced_bridge(options)
+    forced = _bridge or forced_bridge(options)
     langid_fix = parse_langid_fix(options)
     if forced == "snr" and langid_fix is None:
         raise ConfigError("subdriver=snr needs langid_fix (e.g. langid_fix=0x0409): NUT "
@@ -244,6 +254,8 @@ def open_qx_usb(options: Mapping[str, str], *, usb_backend: Any = None,
         except Disconnected:
             continue
         why = matcher.mismatch(info)
+        if not why and _same_as is not None and not same_device(_same_as, info):
+            why = f"not the device that was open ({_same_as.vidpid})"
         bridge, reason = (forced, "") if forced else bridge_for(info)
         if why or bridge is None:
             refused.append(_refusal(info, why or reason))
