@@ -67,7 +67,13 @@ class CaptureError(ConfigError):
 
 
 class TransportError(HidupsError, OSError):
-    """Talking to the device failed. Base of every device-access error."""
+    """Talking to the device failed. Base of every device-access error.
+
+    ``libusb_error`` names libusb's code (``"LIBUSB_ERROR_PIPE"``) when libusb gave one:
+    some callers decide on it as NUT does (a stall is cleared, an I/O error reopens).
+    """
+
+    libusb_error: str | None = None
 
 
 class BackendUnavailable(HidupsError, ImportError):

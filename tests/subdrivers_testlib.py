@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hidups.driver.walk import bind_rows
 from shared_captures import descriptor_bytes, shared_capture, shared_capture_files
 
 from hidups.descriptor.model import Field, ReportDescriptor, ReportType
 from hidups.descriptor.paths import find_field, parse_path
 from hidups.device import DeviceInfo
+from hidups.hid.walk import bind_rows
 from hidups.hid2nut import generate
 from hidups.hid2nut.subdriver import Subdriver
 from hidups.hid2nut.table import ALARM, BOOL, CMD, Row

@@ -13,7 +13,7 @@ import pytest
 from conftest import require_shared
 from hypothesis import given
 from hypothesis import strategies as st
-from subdrivers_testlib import capture
+from shared_captures import shared_capture
 
 from hidups.device import DeviceInfo
 from hidups.driver.status import LBRB_DEFAULT_DELAY, lbrb_default_delay
@@ -47,7 +47,7 @@ def nut_condition(vendor: str | None, product: str | None) -> bool:
 )
 def test_capture_products_get_nuts_three_seconds(name: str, field: str) -> None:
     require_shared()
-    data = capture(name)
+    data = shared_capture(name)
     vendor = data.get("manufacturer") or data["vendor"]
     product = data[field]
     assert vendor in ("APC", "American Power Conversion")

@@ -268,6 +268,11 @@ class DState:
                 self._stale = False
                 self._broadcast("DATAOK")
 
+    @property
+    def is_stale(self) -> bool:
+        """True between DATASTALE and the next DATAOK."""
+        return self._stale
+
     def data_stale(self) -> None:
         with self._lock:
             if not self._stale:

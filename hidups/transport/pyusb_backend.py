@@ -124,7 +124,9 @@ def map_usb_error(exc: usb.core.USBError, what: str, info: DeviceInfo | None = N
         message += "\n" + access_hint(info.vendor_id, info.product_id)
     if cls is DeviceBusy:
         message += " - another program (NUT's usbhid-ups, a second hidups) holds it"
-    return cls(message)
+    error = cls(message)
+    error.libusb_error = name
+    return error
 
 
 # --- the library --------------------------------------------------------------------

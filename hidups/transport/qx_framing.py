@@ -15,6 +15,7 @@ The string-descriptor bridges (krauler, fabula, hunnox, snr) are in
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -209,14 +210,35 @@ def sgs(st: QxState, cmd: bytes) -> bytes:
     return answer
 
 
+_FLOAT = re.compile(rb"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
+_INT = re.compile(rb"\s*([+-]?\d+)")
+
+
+def scan_shutdown(cmd: bytes) -> tuple[int, float, int]:
+    """``sscanf(cmd, "S%lfR%d\\r", &val1, &val2)``: (conversions, val1, val2 or -1).
+
+    Decimal floats only (no C hex floats, inf or nan: no Q* command uses them).
+    """
+    if not cmd.startswith(b"S"):
+        return 0, -1.0, -1
+    m = _FLOAT.match(cmd, 1)
+    if m is None:
+        return 0, -1.0, -1
+    val1 = float(m.group(1))
+    if cmd[m.end():m.end() + 1] != b"R":
+        return 1, val1, -1
+    n = _INT.match(cmd, m.end() + 1)
+    if n is None:
+        return 1, val1, -1
+    return 2, val1, int(n.group(1))
+
+
 #: Commands fuji units answer, with the answer length the bridge is told to expect.
 FUJI_QUERIES = {b"Q1": 47, b"F": 22, b"I": 39}
 
 
 def fuji(st: QxState, cmd: bytes) -> bytes:
     """8-byte interrupt OUT to 0x02: ``80 06 LEN 03 CMD[<=3] ... ANSWER_LEN``."""
-    from hidups.transport.qx_strings import scan_shutdown
-
     command = c_string(cmd).split(b"\r", 1)[0]
     count, _, val2 = scan_shutdown(cmd)
     if count == 2 and val2:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import math
-import re
 
 from hidups.errors import ProtocolError, TransportError
-from hidups.transport.qx_framing import BUFLEN, CR, QxState, c_string, echo
+from hidups.transport.qx_framing import BUFLEN, CR, QxState, c_string, echo, scan_shutdown
 
 GET_DESCRIPTOR = 0x06
 DT_STRING = 0x03
@@ -69,7 +68,7 @@ def get_string_ascii(st: QxState, index: int, length: int) -> bytes:
 
 def _io_error(message: str) -> ProtocolError:
     error = ProtocolError(message + " (LIBUSB_ERROR_IO)")
-    error.libusb_error = "LIBUSB_ERROR_IO"  # type: ignore[attr-defined]
+    error.libusb_error = "LIBUSB_ERROR_IO"
     return error
 
 
@@ -158,27 +157,6 @@ def snr(st: QxState, cmd: bytes) -> bytes:
     return _krauler_like(st, cmd, SNR, st.langid_fix)
 
 
-_FLOAT = re.compile(rb"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
-_INT = re.compile(rb"\s*([+-]?\d+)")
-
-
-def scan_shutdown(cmd: bytes) -> tuple[int, float, int]:
-    """``sscanf(cmd, "S%lfR%d\\r", &val1, &val2)``: (conversions, val1, val2 or -1).
-
-    Decimal floats only (no C hex floats, inf or nan: no Q* command uses them).
-    """
-    if not cmd.startswith(b"S"):
-        return 0, -1.0, -1
-    m = _FLOAT.match(cmd, 1)
-    if m is None:
-        return 0, -1.0, -1
-    val1 = float(m.group(1))
-    if cmd[m.end():m.end() + 1] != b"R":
-        return 1, val1, -1
-    n = _INT.match(cmd, m.end() + 1)
-    if n is None:
-        return 1, val1, -1
-    return 2, val1, int(n.group(1))
 
 
 def shutdown_index(cmd: bytes) -> int:
