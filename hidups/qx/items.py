@@ -1,0 +1,129 @@
+"""Q* item tables as data: one frozen row per NUT variable, command or setvar.
+
+Why: nutdrv_qx describes every protocol as an ``item_t`` array; keeping the same
+fields (command, answer length, leading char, from/to, format, flags, preprocess)
+lets each row be checked against NUT's source line by line.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from hidups.qx.engine import Engine
+
+Query = Callable[[bytes], "bytes | None"]
+"""Send one command (with its CR); the raw answer, ``b""`` for an empty read, None on error."""
+
+
+class QxFlag(enum.IntFlag):
+    """nutdrv_qx's ``QX_FLAG_*`` (only the ones the tables use)."""
+
+    NONE = 0
+    STATIC = 1 << 0
+    SEMI_STATIC = 1 << 1
+    ABSENT = 1 << 2
+    QUICK_POLL = 1 << 3
+    CMD = 1 << 4
+    SETVAR = 1 << 5
+    TRIM = 1 << 6
+    ENUM = 1 << 7
+    RANGE = 1 << 8
+    NONUT = 1 << 9
+    SKIP = 1 << 10
+
+
+class StFlag(enum.IntFlag):
+    """NUT's ``ST_FLAG_*`` for ``dstate_setflags``."""
+
+    NONE = 0
+    RW = 1
+    STRING = 2
+
+
+class CommandStatus(enum.IntEnum):
+    """NUT's ``STAT_INSTCMD_*`` / ``STAT_SET_*`` codes (same numbers)."""
+
+    HANDLED = 0
+    UNKNOWN = 1
+    INVALID = 2
+    FAILED = 3
+    CONVERSION_FAILED = 4
+
+
+class ValuePreprocess(Protocol):
+    """``item->preprocess``: answer value -> NUT value, or user value -> command.
+
+    Returns None where NUT's function returns -1.
+    """
+
+    def __call__(self, engine: Engine, item: Item, value: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Item:
+    """One ``item_t`` row; ``command`` keeps its trailing CR as in NUT."""
+
+    name: str
+    info_flags: StFlag
+    rw: tuple[str, ...] | None
+    command: str | None
+    answer_len: int
+    leading: str
+    start: int
+    end: int
+    dfl: str | None
+    flags: QxFlag
+    preprocess: ValuePreprocess | None = None
+
+
+def row(name: str, info_flags: StFlag, rw: tuple[str, ...] | None, command: str | None,
+        answer_len: int, leading: str, start: int, end: int, dfl: str | None,
+        flags: QxFlag, preprocess: ValuePreprocess | None = None) -> Item:
+    """Build an Item positionally, so tables read like NUT's ``item_t`` rows."""
+    return Item(name, info_flags, rw, command, answer_len, leading, start, end, dfl, flags,
+                preprocess)
+
+
+@dataclass
+class RwInfo:
+    """What ``qx_set_var`` publishes for a writable variable."""
+
+    flags: list[str]
+    length: int | None = None
+    enum: list[str] = field(default_factory=list)
+    range: list[tuple[int, int]] = field(default_factory=list)
+
+
+Claim = Callable[["Engine"], bool]
+InitUps = Callable[["Engine"], None]
+
+
+@dataclass(frozen=True)
+class QxProtocol:
+    """A protocol subdriver (``subdriver_t``), plus what its claim left behind.
+
+    ``claimed`` holds the variables the claim published (NUT keeps them in dstate, so
+    the init walk does not query them again); ``claim_skips`` the rows it disabled.
+    """
+
+    name: str
+    version: str
+    table: tuple[Item, ...]
+    claim: Claim
+    initups: InitUps | None
+    accepted: str | None
+    rejected: str | None
+    claimed: Mapping[str, str] = field(default_factory=dict)
+    claim_skips: frozenset[int] = frozenset()
+
+
+class WalkStep(enum.Enum):
+    """nutdrv_qx's walk modes."""
+
+    INIT = "init"
+    QUICK = "quick"
+    FULL = "full"
