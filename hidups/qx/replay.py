@@ -7,10 +7,23 @@ so a replay and NUT on the emulator see the same bytes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from hidups.errors import CaptureError
+
+# String-descriptor bridges (krauler, fabula): descriptor index -> the command it stands for.
+STRING_INDEX_COMMANDS = {0x03: "Q1", 0x0D: "F", 0x0C: "I", 0x04: "T", 0x05: "TL", 0x07: "Q"}
+_STRING_INDEX = re.compile(r"GET_DESCRIPTOR string index (\d+)")
+
+
+def command_of(send: str) -> str | None:
+    """The Q* command an exchange stands for (pyusb captures log descriptor reads)."""
+    match = _STRING_INDEX.match(send)
+    if match is None:
+        return send
+    return STRING_INDEX_COMMANDS.get(int(match.group(1)))
 
 
 def _answer_bytes(exchange: Mapping[str, Any], where: str) -> bytes:
@@ -43,7 +56,10 @@ class CaptureQuery:
             if not isinstance(send, str):
                 raise CaptureError("exchange without 'send'", source=where)
             answer = _answer_bytes(exchange, where)
-            self.answers[send] = answer
+            command = command_of(send)
+            if command is None:
+                continue
+            self.answers[command] = answer
             nak = nak or answer.rstrip(b"\r") in (b"NAK", b"(NAK")
         self.default = "nak" if nak else "echo"
         self.sent: list[bytes] = []

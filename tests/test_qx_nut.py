@@ -1,0 +1,116 @@
+"""Differential: NUT 2.8.0's real nutdrv_qx vs hidups.qx on the same Q* answers.
+
+Each shared Q* capture becomes an upsemu device (``qx2ups.py``); ``run_nut.sh`` runs
+Debian's nutdrv_qx on it (init plus one update loop, as ``-d 1`` dumps) and hidups.qx
+replays the same answers (init plus a quick walk: NUT's first loop after init). Every
+variable NUT publishes must be equal, except the differences listed here with why.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import SHARED_CAPTURES, UPSEMU_DIR, load_shared_capture, require, require_nut
+from upsemu_util import CACHE, try_build_upsemu
+
+from hidups.errors import ProtocolError
+from hidups.qx import QxSession, detect
+from hidups.qx.replay import CaptureQuery
+
+QX_CAPTURES = sorted((SHARED_CAPTURES / "qx").glob("*.json"))
+LINE = re.compile(r"^([a-z][\w.]*): (.*)$")
+
+# Set by NUT's core or the USB layer, not by the protocol library (the driver core's job).
+CORE_VARS = re.compile(r"^(driver\.(?!version\.data$).*|device\.type|ups\.(vendorid|productid))$")
+
+# Captures NUT 2.8.0 gives to a protocol hidups.qx does not build yet: NUT's choice is
+# checked, the values are not compared.
+NOT_BUILT = {
+    "synthetic-voltronic-qs-testing": "Voltronic-QS",
+    "synthetic-voltronic-testing": "Voltronic",
+    "voltpolska-micro-ups-3000-nut3263": "Voltronic-QS",
+}
+
+# hidups.qx follows NUT 2.8.5's tables; where 2.8.0's differ the difference is named here.
+MEGATEC_285_I_FIELDS = {"device.mfr", "device.model", "ups.firmware", "ups.serial",
+                        "battery.runtime"}
+
+
+def nut_280(capture: Path, library: Path) -> tuple[int, dict[str, str], str]:
+    """(exit code, variables, output) of NUT 2.8.0's nutdrv_qx on the capture's device."""
+    out = CACHE / "qx-devices"
+    out.mkdir(parents=True, exist_ok=True)
+    device = out / f"{capture.stem}.ups"
+    made = subprocess.run([sys.executable, str(UPSEMU_DIR / "qx2ups.py"), str(capture)],
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    device.write_text(made.stdout)
+    env = dict(os.environ, UPSEMU_LIB=str(library))
+    run = subprocess.run([str(UPSEMU_DIR / "run_nut.sh"), str(device)], env=env,
+                         capture_output=True, timeout=300)
+    text = run.stdout.decode("latin-1") + run.stderr.decode("latin-1")
+    values = {m.group(1): m.group(2) for line in run.stdout.decode("latin-1").splitlines()
+              if (m := LINE.match(line))}
+    return run.returncode, values, text
+
+
+def ours(capture: Path) -> tuple[str, dict[str, str]]:
+    """(protocol, variables) from hidups.qx: detect, init, one quick walk."""
+    query = CaptureQuery(load_shared_capture(capture), capture.name)
+    protocol = detect(query, {})
+    session = QxSession(protocol, query, {})
+    session.init()
+    result = session.walk(full=False)
+    values = dict(result.values)
+    values["ups.status"] = " ".join(result.status)
+    if result.alarms:
+        values["ups.alarm"] = " ".join(result.alarms)
+    return protocol.name, values
+
+
+def expected_difference(stem: str, protocol: str, name: str, nut: str, mine: str | None) -> bool:
+    """True when a difference is one of the listed 2.8.0-vs-2.8.5 changes."""
+    if name == "driver.version.data":
+        # Subdriver versions moved on (Q1 0.07 -> 0.08, Megatec 0.06 -> 0.09); names agree.
+        return mine is not None and nut.split()[0] == mine.split()[0]
+    if name == "battery.voltage" and mine is not None:
+        # 2.8.5's qx_multiply_battvolt publishes the UPS's own text ("12.9"); 2.8.0 "%.2f".
+        return float(nut) == float(mine)
+    # 2.8.5 reads megatec's I answer as "#MegaTec<serial> <model><runtime> <firmware>".
+    return protocol == "megatec" and name in MEGATEC_285_I_FIELDS
+
+
+@pytest.mark.nut
+@pytest.mark.parametrize("capture", QX_CAPTURES, ids=[p.stem for p in QX_CAPTURES])
+def test_values_match_nut_280(capture: Path) -> None:
+    require_nut()
+    require(Path("/lib/nut/nutdrv_qx").exists(), "Debian's nutdrv_qx is not installed")
+    library, why = try_build_upsemu()
+    require(library is not None, why)
+    assert library is not None
+    code, nut, text = nut_280(capture, library)
+    if code != 0:
+        assert "Device not supported" in text
+        with pytest.raises(ProtocolError):
+            ours(capture)
+        return
+    if capture.stem in NOT_BUILT:
+        assert nut["driver.version.data"].split()[0] == NOT_BUILT[capture.stem]
+        return
+    protocol, mine = ours(capture)
+    compared = [name for name in nut if not CORE_VARS.match(name)]
+    differences = [f"{name}: NUT {nut[name]!r} hidups {mine.get(name)!r}"
+                   for name in compared if nut[name] != mine.get(name)
+                   and not expected_difference(capture.stem, protocol, name, nut[name],
+                                               mine.get(name))]
+    extra = sorted(set(mine) - set(nut) - {"driver.parameter.pollfreq"})
+    if protocol == "megatec":
+        extra = [name for name in extra if name not in MEGATEC_285_I_FIELDS]
+    assert differences == []
+    assert extra == []
+    assert len(compared) >= 10
