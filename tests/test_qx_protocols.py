@@ -326,9 +326,9 @@ def test_order_is_nuts_and_unbuilt_protocols_are_named() -> None:
     assert ORDER[0] == "voltronic" and ORDER[-1] == "q1"
     assert ORDER.index("mustek") < ORDER.index("megatec/old") < ORDER.index("bestups") \
         < ORDER.index("mecer") < ORDER.index("megatec") < ORDER.index("zinto")
-    with pytest.raises(ConfigError, match="'gtec'.*not implemented"):
+    with pytest.raises(ConfigError, match=r"'gtec'.*not implemented"):
         lookup("gtec")
-    with pytest.raises(ConfigError, match="unknown Q\\* protocol"):
+    with pytest.raises(ConfigError, match=r"unknown Q\* protocol"):
         detect(Device({}), {"protocol": "blazer"})
     assert lookup("MegaTec").name == "megatec"
 
@@ -365,7 +365,7 @@ def test_killpower_cancels_then_shuts_down() -> None:
     assert isinstance(stayoff.engine.query, Device)
     stayoff.engine.query.sent.clear()
     assert stayoff.killpower()
-    assert stayoff.engine.query.sent == [b"C\r", b".5R0000\r".join([b"S", b""])]
+    assert stayoff.engine.query.sent == [b"C\r", b"S.5R0000\r"]
 
 
 def test_novendor_and_norating_skip_their_queries() -> None:
