@@ -31,9 +31,7 @@ CORE_VARS = re.compile(r"^(driver\.(?!version\.data$).*|device\.type|ups\.(vendo
 # Captures NUT 2.8.0 gives to a protocol hidups.qx does not build yet: NUT's choice is
 # checked, the values are not compared.
 NOT_BUILT = {
-    "synthetic-voltronic-qs-testing": "Voltronic-QS",
     "synthetic-voltronic-testing": "Voltronic",
-    "voltpolska-micro-ups-3000-nut3263": "Voltronic-QS",
 }
 
 # hidups.qx follows NUT 2.8.5's tables; where 2.8.0's differ the difference is named here.

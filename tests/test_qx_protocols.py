@@ -142,7 +142,7 @@ def test_delays_and_shutdown_formatting() -> None:
     assert init.values["ups.delay.start"] == "0"
     assert init.values["ups.delay.shutdown"] == "42"  # rounded down to 6 s steps
     device.sent.clear()
-    assert session.instcmd("shutdown.return", None) is S.HANDLED  # silence = accepted
+    assert session.instcmd("shutdown.return", None) is S.HANDLED  # empty answer: accepted
     assert device.sent == [b"S.7\r"]
     assert session.setvar("ups.delay.shutdown", "600") is S.HANDLED
     assert session.setvar("ups.delay.start", "599") is S.HANDLED
@@ -180,7 +180,8 @@ def test_mecer_ack_nak_and_p98_tests() -> None:
     assert init.values["ups.firmware.aux"] == "Voltronic Power P98"
     device.sent.clear()
     assert session.instcmd("test.battery.start", "12") is S.HANDLED
-    assert session.instcmd("test.battery.stop", None) is S.CONVERSION_FAILED  # (NAK
+    # (NAK: NUT means CONVERSION_FAILED but answers FAILED (errno clobbered by its log).
+    assert session.instcmd("test.battery.stop", None) is S.FAILED
     assert session.instcmd("test.battery.start", "11") is S.FAILED  # below 12 s, unsent
     assert session.instcmd("test.battery.start", "6x") is S.FAILED
     assert device.sent == [b"T.2\r", b"CT\r"]
@@ -374,3 +375,65 @@ def test_novendor_and_norating_skip_their_queries() -> None:
     values = session.init().values
     assert b"I\r" not in device.sent and b"F\r" not in device.sent
     assert "device.mfr" not in values and "input.voltage.nominal" not in values
+
+
+HEX_QS = (b"#\x6C\x01 \x35 \x6C\x01 \x35 \x03 \x51\x9A \x28\x02\x12\xD0 \xE6 \x1E \x09")
+
+
+def test_voltronic_qs_hex_matches_nut_285() -> None:
+    # NUT's TESTING answer on upsemu (cypress), NUT 2.8.5 dump and commands.
+    device = Device({"M": b"P\r", "QS": HEX_QS + b"\r", "Q": None, "S.5R0003": b"N\r"},
+                    default=None)
+    session = session_on(device)
+    assert session.protocol.name == "voltronic-qs-hex"
+    session.init()
+    values = session.walk(full=False).values
+    assert {k: values[k] for k in ("battery.voltage", "input.voltage", "output.voltage",
+                                   "output.frequency", "ups.firmware.aux", "ups.type",
+                                   "ups.beeper.status")} == {
+        "battery.voltage": "13.53", "input.voltage": "112.2", "output.voltage": "112.2",
+        "output.frequency": "59.8", "ups.firmware.aux": "PM-P",
+        "ups.type": "offline / line interactive", "ups.beeper.status": "enabled"}
+    assert "ups.load" not in values  # 2.8.5 drops it (2.8.0 showed 3)
+    assert "output.voltage.nominal" not in values  # P units: rating rows stay skipped
+    device.sent.clear()
+    assert session.instcmd("shutdown.return", None) is S.FAILED  # "N" = rejected
+    assert session.instcmd("beeper.toggle", None) is S.FAILED  # silence
+    assert session.instcmd("test.battery.start.quick", None) is S.INVALID
+    assert device.sent == [b"S.5R0003\r", b"Q\r"]
+
+
+def test_voltronic_qs_hex_t_units_have_ratings() -> None:
+    device = Device({"M": b"T\r", "QS": HEX_QS + b" \xA3\r"}, default=None)
+    session = session_on(device)
+    session.init()
+    result = session.walk(full=False)
+    values = result.values
+    assert values["ups.firmware.aux"] == "PM-T"
+    assert values["output.frequency.nominal"] == "60.0"
+    assert values["battery.voltage.nominal"] == "24.0"
+    assert values["output.voltage.nominal"] == "230.0"
+    assert values["battery.charge"] == "0"  # as NUT 2.8.5 after init: packs not applied yet
+    assert "test.battery.start.quick" in result.commands
+
+
+def test_voltronic_qs_hex_rejects_malformed_binary() -> None:
+    for bad in (HEX_QS[:-2] + b"\r", b"(" + HEX_QS[1:] + b"\r", HEX_QS + b" \x01 \x02\r"):
+        device = Device({"M": b"P\r", "QS": bad}, default=None)
+        with pytest.raises(ProtocolError):
+            detect(device, {"protocol": "voltronic-qs-hex"})
+
+
+def test_voltronic_qs_synthetic_capture() -> None:
+    # NUT 2.8.0 picks voltronic-qs too; values as its dump (battery.voltage text per 2.8.5).
+    session = session_on(replay("synthetic-voltronic-qs-testing"))
+    assert session.protocol.name == "voltronic-qs"
+    session.init()
+    values = session.walk(full=False).values
+    assert values["ups.firmware.aux"] == "PM-V"
+    assert values["output.voltage.nominal"] == "220"
+    assert values["output.current.nominal"] == "3.0"
+    assert values["output.frequency"] == "49.0"
+    assert values["battery.charge"] == "100"
+    assert values["ups.delay.shutdown"] == "30"
+    assert session.setvar("ups.delay.shutdown", "600") is S.UNKNOWN  # 12..540 here

@@ -16,9 +16,14 @@ S = CommandStatus
 
 
 def _answer_status(engine: Engine, result: Processed, failed: CommandStatus) -> CommandStatus:
-    """Map a command's answer: refused -> CONVERSION_FAILED, other errors -> ``failed``."""
+    """Map a command's answer to NUT's status.
+
+    NUT's code means a refused command (``(NAK``) to give CONVERSION_FAILED, but the
+    log call before its errno test clobbers errno: real NUT 2.8.0 and 2.8.5 answer
+    FAILED (checked on upsemu with a device answering ``N``), so hidups does too.
+    """
     if not result.ok:
-        return S.CONVERSION_FAILED if result.error == "EINVAL" else failed
+        return failed
     if result.value:
         accepted = engine.protocol.accepted
         if accepted is not None and result.value.lower() == accepted.lower():

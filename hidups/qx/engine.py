@@ -33,12 +33,15 @@ class Processed:
     error: str | None = None
 
 
-def decode_answer(raw: bytes) -> str:
-    """Raw bytes -> the C string NUT works on: up to the first CR (kept), NUL-terminated."""
+def read_answer(raw: bytes) -> str:
+    """Raw bytes -> what the transport hands NUT: up to the first CR (kept)."""
     text = raw.decode("latin-1")
     cut = text.find("\r")
-    if cut >= 0:
-        text = text[: cut + 1]
+    return text if cut < 0 else text[: cut + 1]
+
+
+def c_string(text: str) -> str:
+    """The C string view of a buffer: up to the first NUL."""
     nul = text.find("\0")
     return text if nul < 0 else text[:nul]
 
@@ -58,6 +61,7 @@ class Engine:
         self.values.update(settings.overrides)
         self.deleted: set[str] = set()
         self.skip: set[int] = set(protocol.claim_skips)
+        self.unskipped: set[int] = set(protocol.claim_unskips)
         self.status: set[str] = set()
         self.alarms: list[str] = []
         self.commands: list[str] = []
@@ -95,9 +99,23 @@ class Engine:
 
     # -- table lookups ------------------------------------------------------
     def flags(self, index: int) -> QxFlag:
-        """An item's flags including the ones set at run time (SKIP)."""
+        """An item's flags including SKIP as set or cleared at run time."""
         item = self.protocol.table[index]
-        return item.flags | (QxFlag.SKIP if index in self.skip else QxFlag.NONE)
+        if index in self.skip:
+            return item.flags | QxFlag.SKIP
+        if index in self.unskipped:
+            return item.flags & ~QxFlag.SKIP
+        return item.flags
+
+    def unskip(self, name: str, flag: QxFlag = QxFlag.NONE,
+               noflag: QxFlag = QxFlag.NONE) -> bool:
+        """Clear SKIP on the row ``find`` returns (subdrivers enable rows they detect)."""
+        index = self.find(name, flag, noflag)
+        if index is None:
+            return False
+        self.skip.discard(index)
+        self.unskipped.add(index)
+        return True
 
     def find(self, name: str, flag: QxFlag = QxFlag.NONE,
              noflag: QxFlag = QxFlag.NONE) -> int | None:
@@ -144,8 +162,14 @@ class Engine:
         raw = self.query(cmd.encode("latin-1"))
         if raw is None:
             return Processed(False, error="EIO")
-        answer = decode_answer(raw)
-        return self.process_answer(item, answer, len(answer))
+        answer = read_answer(raw)
+        length = len(answer)
+        if item.preanswer is not None and length > 0:
+            refined = item.preanswer(self, item, answer)
+            if refined is None:
+                return Processed(False, "")
+            answer, length = refined, len(refined)
+        return self.process_answer(item, c_string(answer), length)
 
     def infoval_set(self, item: Item, value: str) -> int:
         """``ups_infoval_set``: -1 error, 0 status/alarm handled, 1 variable published."""

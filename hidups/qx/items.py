@@ -63,6 +63,15 @@ class ValuePreprocess(Protocol):
     def __call__(self, engine: Engine, item: Item, value: str) -> str | None: ...
 
 
+class AnswerPreprocess(Protocol):
+    """``item->preprocess_answer``: rewrite a raw answer before its value is cut.
+
+    Gets the answer as read (up to its CR, NULs kept); None where NUT's returns -1.
+    """
+
+    def __call__(self, engine: Engine, item: Item, answer: str) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class Item:
     """One ``item_t`` row; ``command`` keeps its trailing CR as in NUT."""
@@ -78,14 +87,16 @@ class Item:
     dfl: str | None
     flags: QxFlag
     preprocess: ValuePreprocess | None = None
+    preanswer: AnswerPreprocess | None = None
 
 
 def row(name: str, info_flags: StFlag, rw: tuple[str, ...] | None, command: str | None,
         answer_len: int, leading: str, start: int, end: int, dfl: str | None,
-        flags: QxFlag, preprocess: ValuePreprocess | None = None) -> Item:
+        flags: QxFlag, preprocess: ValuePreprocess | None = None,
+        preanswer: AnswerPreprocess | None = None) -> Item:
     """Build an Item positionally, so tables read like NUT's ``item_t`` rows."""
     return Item(name, info_flags, rw, command, answer_len, leading, start, end, dfl, flags,
-                preprocess)
+                preprocess, preanswer)
 
 
 @dataclass
@@ -107,7 +118,8 @@ class QxProtocol:
     """A protocol subdriver (``subdriver_t``), plus what its claim left behind.
 
     ``claimed`` holds the variables the claim published (NUT keeps them in dstate, so
-    the init walk does not query them again); ``claim_skips`` the rows it disabled.
+    the init walk does not query them again); ``claim_skips``/``claim_unskips`` the rows
+    it disabled or enabled.
     """
 
     name: str
@@ -119,6 +131,7 @@ class QxProtocol:
     rejected: str | None
     claimed: Mapping[str, str] = field(default_factory=dict)
     claim_skips: frozenset[int] = frozenset()
+    claim_unskips: frozenset[int] = frozenset()
 
 
 class WalkStep(enum.Enum):

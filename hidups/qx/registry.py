@@ -15,6 +15,7 @@ from hidups.qx.items import Query, QxProtocol
 from hidups.qx.mecer import MECER
 from hidups.qx.megatec import MEGATEC, MEGATEC_OLD, MUSTEK, Q1, ZINTO
 from hidups.qx.settings import QxSettings
+from hidups.qx.voltronic_qs import VOLTRONIC_QS, VOLTRONIC_QS_HEX
 
 MAXTRIES = 3
 
@@ -26,7 +27,8 @@ ORDER: tuple[str, ...] = (
 )
 
 PROTOCOLS: dict[str, QxProtocol | None] = {name: None for name in ORDER}
-PROTOCOLS.update({p.name: p for p in (MUSTEK, MEGATEC_OLD, MECER, MEGATEC, ZINTO, Q1)})
+PROTOCOLS.update({p.name: p for p in (VOLTRONIC_QS, VOLTRONIC_QS_HEX, MUSTEK, MEGATEC_OLD,
+                                       MECER, MEGATEC, ZINTO, Q1)})
 
 
 def register(protocol: QxProtocol) -> None:
@@ -69,6 +71,7 @@ def detect(query: Query, options: Mapping[str, str]) -> QxProtocol:
             values = {k: v for k, v in engine.values.items()
                       if k not in settings.overrides and k not in settings.defaults}
             if claimed:
-                return replace(protocol, claimed=values, claim_skips=frozenset(engine.skip))
+                return replace(protocol, claimed=values, claim_skips=frozenset(engine.skip),
+                               claim_unskips=frozenset(engine.unskipped))
     tried = ", ".join(p.name for p in candidates)
     raise ProtocolError(f"Q* device not supported: no protocol claimed it (tried {tried})")
