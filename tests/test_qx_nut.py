@@ -39,8 +39,8 @@ MEGATEC_285_I_FIELDS = {"device.mfr", "device.model", "ups.firmware", "ups.seria
                         "battery.runtime"}
 
 
-def nut_280(capture: Path, library: Path) -> tuple[int, dict[str, str], str]:
-    """(exit code, variables, output) of NUT 2.8.0's nutdrv_qx on the capture's device."""
+def nut_280(capture: Path, library: Path) -> tuple[int, dict[str, str], str, str]:
+    """(exit code, variables, output, bridge) of NUT 2.8.0's nutdrv_qx on the capture."""
     out = CACHE / "qx-devices"
     out.mkdir(parents=True, exist_ok=True)
     device = out / f"{capture.stem}.ups"
@@ -54,12 +54,17 @@ def nut_280(capture: Path, library: Path) -> tuple[int, dict[str, str], str]:
     text = run.stdout.decode("latin-1") + run.stderr.decode("latin-1")
     values = {m.group(1): m.group(2) for line in run.stdout.decode("latin-1").splitlines()
               if (m := LINE.match(line))}
-    return run.returncode, values, text
+    bridge = re.search(r"^qx_bridge:\s*(\S+)", made.stdout, re.M)
+    return run.returncode, values, text, bridge.group(1) if bridge else ""
 
 
-def ours(capture: Path) -> tuple[str, dict[str, str]]:
-    """(protocol, variables) from hidups.qx: detect, init, one quick walk."""
-    query = CaptureQuery(load_shared_capture(capture), capture.name)
+def ours(capture: Path, bridge: str) -> tuple[str, dict[str, str]]:
+    """(protocol, variables) from hidups.qx: detect, init, one quick walk.
+
+    A cypress bridge reads 8-byte reports: answers reach NUT NUL-padded to that size.
+    """
+    chunk = 8 if bridge == "cypress" else 0
+    query = CaptureQuery(load_shared_capture(capture), capture.name, chunk=chunk)
     protocol = detect(query, {})
     session = QxSession(protocol, query, {})
     session.init()
@@ -91,16 +96,16 @@ def test_values_match_nut_280(capture: Path) -> None:
     library, why = try_build_upsemu()
     require(library is not None, why)
     assert library is not None
-    code, nut, text = nut_280(capture, library)
+    code, nut, text, bridge = nut_280(capture, library)
     if code != 0:
         assert "Device not supported" in text
         with pytest.raises(ProtocolError):
-            ours(capture)
+            ours(capture, bridge)
         return
     if capture.stem in NOT_BUILT:
         assert nut["driver.version.data"].split()[0] == NOT_BUILT[capture.stem]
         return
-    protocol, mine = ours(capture)
+    protocol, mine = ours(capture, bridge)
     compared = [name for name in nut if not CORE_VARS.match(name)]
     differences = [f"{name}: NUT {nut[name]!r} hidups {mine.get(name)!r}"
                    for name in compared if nut[name] != mine.get(name)

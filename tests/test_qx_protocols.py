@@ -50,14 +50,15 @@ class Device:
 
 Q1_OK = b"(215.0 195.0 230.0 014 49.0 22.7 30.0 00000000\r"
 
-# Protocol NUT 2.8.0 picks (upsemu + qx2ups), for the captures whose protocol is built.
+# Protocol NUT 2.8.0 picks (upsemu + qx2ups), for the captures whose protocol is built
+# (bestups: on a bridge that returns the exact answer, e.g. ippon; see the cypress test).
 DETECTED = {
     "abb-powervalue-11rt-1kva-g2-nut1279": "q1",
     "digitech-computer-650va-nut674": "q1",
     "frys-0001-china-ups-nut2307": "q1",
     "mec0003-unknown-nut1218": "q1",
     "mec0003-unknown-pyusb-nut2795": "q1",
-    "synthetic-bestups-testing": "q1",
+    "synthetic-bestups-testing": "bestups",
     "visench-c1k-nut2395": "mecer",
     "vultech-gs-1kvas-rk-nut2151": "megatec",
     "vultech-ups1400va-lfp-nut2219": "q1",
@@ -437,3 +438,61 @@ def test_voltronic_qs_synthetic_capture() -> None:
     assert values["battery.charge"] == "100"
     assert values["ups.delay.shutdown"] == "30"
     assert session.setvar("ups.delay.shutdown", "600") is S.UNKNOWN  # 12..540 here
+
+
+BESTUPS_NUT = {  # NUT 2.8.0 and 2.8.5, qx2ups --bridge ippon, -F with pollfreq=1
+    "battery.charge": "36", "battery.runtime": "900", "battery.voltage.high": "27.6",
+    "battery.voltage.low": "20.0", "device.mfr": "Best Power", "device.model": "Fortress",
+    "input.transfer.boost.high": "109", "input.transfer.boost.low": "96",
+    "input.transfer.high": "146", "input.transfer.low": "96", "input.transfer.trim.high": "146",
+    "input.transfer.trim.low": "130", "input.voltage.nominal": "120",
+    "output.voltage.nominal": "120", "ups.power.nominal": "750", "ups.type": "online",
+}
+
+
+def test_bestups_matches_nut() -> None:
+    query = replay("synthetic-bestups-testing")
+    options = {"pins_shutdown_mode": "2"}
+    session = session_on(query, options)
+    assert session.protocol.name == "bestups"
+    init = session.init()
+    assert b"SS2\r" in query.sent  # pins_shutdown_mode differs from SS?'s 0: sent at init
+    assert "pins_shutdown_mode" not in init.values  # a ups.conf-only setting
+    result = session.walk(full=True)
+    assert {k: result.values.get(k) for k in BESTUPS_NUT} == BESTUPS_NUT
+    assert result.status == ["OL", "BOOST"]
+    assert "battery.packs" not in result.values  # only AX1 and Sola 620 report packs
+    query.sent.clear()
+    for name, param in (("shutdown.return", None), ("shutdown.stayoff", None),
+                        ("test.battery.start", "240"), ("load.off", None)):
+        assert session.instcmd(name, param) is S.FAILED  # the device echoes
+    assert query.sent == [b"S.5R0003\r", b"S.5\r", b"T04\r", b"S00R0000\r"]
+
+
+def test_bestups_id_is_refused_through_cypress_padding_as_in_nut() -> None:
+    # cypress answers in 8-byte reports: ID's 26 bytes arrive as 32, outside 25..27,
+    # so NUT (2.8.0 and 2.8.5) falls back to Q1; so does hidups with the same bytes.
+    require_shared()
+    path = QX / "synthetic-bestups-testing.json"
+    query = CaptureQuery(load_shared_capture(path), path.name, chunk=8)
+    assert detect(query, {}).name == "q1"
+
+
+def test_bestups_patriot_pro_inverts_the_boost_bit_and_ax1_reports_packs() -> None:
+    answers = {"Q1": b"(215.0 195.0 230.0 014 49.0 22.7 30.0 00000000\r",
+               "ID": b"PRO,750,120,120,20.0,27.6\r", "M": b"4\r", "SS?": b"0\r"}
+    session = session_on(Device(dict(answers), b""), {"protocol": "bestups"})
+    session.init()
+    assert session.walk(full=True).status == ["OL", "BOOST"]  # bit 0 means boost here
+    assert "battery.runtime" not in session.walk(full=True).values  # PRO has no RT
+    answers.update({"ID": b"AX1,750,230,230,20.0,27.6\r", "BP?": b"02\r", "RT": b"015\r"})
+    device = Device(answers, b"")
+    session = session_on(device, {"protocol": "bestups"})
+    values = session.init().values
+    assert values["battery.packs"] == "2"
+    assert values["input.transfer.low"] == "188"  # E model table (nominal > 160), index 4
+    assert session.init().rw["battery.packs"].range == [(0, 5)]
+    device.sent.clear()
+    assert session.setvar("battery.packs", "3") is S.HANDLED
+    assert session.setvar("battery.packs", "6") is S.UNKNOWN
+    assert device.sent == [b"BP3\r"]

@@ -85,27 +85,46 @@ def _range_ok(engine: Engine, name: str, value: str) -> bool | None:
     return any(low <= number <= high for low, high in info.range)
 
 
-def setvar(engine: Engine, name: str, value: str) -> CommandStatus:
-    """NUT's ``setvar`` for Q* devices (ranges/enums/lengths checked before sending)."""
+def _nonut_range_ok(values: tuple[str, ...], value: str) -> bool:
+    """A ups.conf-only variable's value within one of its table ranges."""
+    number = strtol(value)
+    return any(strtol(low) <= number <= strtol(high)
+               for low, high in zip(values[0::2], values[1::2], strict=False))
+
+
+def setvar(engine: Engine, name: str, value: str | None) -> CommandStatus:
+    """NUT's ``setvar`` for Q* devices (ranges/enums/lengths checked before sending).
+
+    For a QX_FLAG_NONUT row (a ups.conf-only setting) ``value`` is ignored: the
+    option of that name is sent, if the user set it.
+    """
     index = engine.find(name, QxFlag.SETVAR, QxFlag.SKIP)
     if index is None:
         return S.UNKNOWN
     item = engine.protocol.table[index]
-    if not value:
-        return S.UNKNOWN
-    current = engine.getinfo(item.name)
-    if current is not None and current.lower() == value.lower():
-        return S.HANDLED
+    nonut = bool(item.flags & QxFlag.NONUT)
+    if nonut:
+        if item.name not in engine.settings.raw:
+            return S.HANDLED
+        value = engine.settings.raw[item.name]
+    else:
+        if not value:
+            return S.UNKNOWN
+        current = engine.getinfo(item.name)
+        if current is not None and current.lower() == value.lower():
+            return S.HANDLED
     info = engine.rw.get(item.name)
     if item.flags & QxFlag.RANGE:
         if not is_numeric(value):
             return S.UNKNOWN
-        if not _range_ok(engine, item.name, value):
+        if nonut:
+            if not value or not _nonut_range_ok(item.rw or (), value):
+                return S.UNKNOWN
+        elif not _range_ok(engine, item.name, value):
             return S.UNKNOWN
     elif item.flags & QxFlag.ENUM:
-        if info is None or not info.enum:
-            return S.UNKNOWN
-        if value.lower() not in (choice.lower() for choice in info.enum):
+        choices = list(item.rw or ()) if nonut else (info.enum if info else [])
+        if not value or value.lower() not in (choice.lower() for choice in choices):
             return S.UNKNOWN
     elif info is not None and info.length is not None and len(value) > info.length:
         return S.UNKNOWN

@@ -33,13 +33,6 @@ class Processed:
     error: str | None = None
 
 
-def read_answer(raw: bytes) -> str:
-    """Raw bytes -> what the transport hands NUT: up to the first CR (kept)."""
-    text = raw.decode("latin-1")
-    cut = text.find("\r")
-    return text if cut < 0 else text[: cut + 1]
-
-
 def c_string(text: str) -> str:
     """The C string view of a buffer: up to the first NUL."""
     nul = text.find("\0")
@@ -74,6 +67,8 @@ class Engine:
         self.after_full_walk: Callable[[], None] | None = None
         self.runtime_act = -1.0
         self.charge_act = -1.0
+        # Subdriver globals (bestups' inverted_bbb_bit, pins_shutdown_mode, ...).
+        self.state: dict[str, float] = dict(protocol.claim_state)
 
     # -- dstate -------------------------------------------------------------
     def getinfo(self, name: str) -> str | None:
@@ -162,7 +157,9 @@ class Engine:
         raw = self.query(cmd.encode("latin-1"))
         if raw is None:
             return Processed(False, error="EIO")
-        answer = read_answer(raw)
+        # NUT's answer length is what the USB subdriver returned (cypress: whole 8-byte
+        # reads, NUL padding included); the answer itself is a C string.
+        answer = raw.decode("latin-1")
         length = len(answer)
         if item.preanswer is not None and length > 0:
             refined = item.preanswer(self, item, answer)
@@ -213,6 +210,10 @@ class Engine:
                 else:
                     self.status.add(known)
                 return
+
+    def status_bit(self, word: str) -> bool:
+        """``qx_status() & STATUS(word)``: a bit set so far in this walk."""
+        return word in self.status
 
     def status_words(self) -> list[str]:
         """``ups_status_set``: NUT's fixed order, OL or OB first."""
@@ -281,6 +282,11 @@ class Engine:
                 self.addcmd(item.name)
                 continue
             if flags & QxFlag.SETVAR:
+                if flags & QxFlag.NONUT:
+                    from hidups.qx.commands import setvar  # commands builds on this module
+
+                    setvar(self, item.name, None)
+                    self.skip.add(index)
                 continue
             command = item.command or ""
             if prev_command and prev_answer and prev_command.lower() == command.lower():

@@ -16,7 +16,12 @@ if TYPE_CHECKING:
     from hidups.qx.engine import Engine
 
 Query = Callable[[bytes], "bytes | None"]
-"""Send one command (with its CR); the raw answer, ``b""`` for an empty read, None on error."""
+"""Send one command (with its CR); get the answer, or None on timeout/error.
+
+The answer is what NUT's USB subdriver puts in its buffer, as long as the length it
+returns: cypress reads whole 8-byte reports, so its answers keep their NUL padding
+(NUT's length checks, e.g. bestups' ``ID``, see that length). ``b""`` is an empty read.
+"""
 
 
 class QxFlag(enum.IntFlag):
@@ -119,7 +124,7 @@ class QxProtocol:
 
     ``claimed`` holds the variables the claim published (NUT keeps them in dstate, so
     the init walk does not query them again); ``claim_skips``/``claim_unskips`` the rows
-    it disabled or enabled.
+    it disabled or enabled, ``claim_state`` the subdriver globals it set.
     """
 
     name: str
@@ -132,6 +137,7 @@ class QxProtocol:
     claimed: Mapping[str, str] = field(default_factory=dict)
     claim_skips: frozenset[int] = frozenset()
     claim_unskips: frozenset[int] = frozenset()
+    claim_state: Mapping[str, float] = field(default_factory=dict)
 
 
 class WalkStep(enum.Enum):

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from hidups.errors import ConfigError, ProtocolError
+from hidups.qx.bestups import BESTUPS
 from hidups.qx.engine import Engine
 from hidups.qx.items import Query, QxProtocol
 from hidups.qx.mecer import MECER
@@ -28,7 +29,7 @@ ORDER: tuple[str, ...] = (
 
 PROTOCOLS: dict[str, QxProtocol | None] = {name: None for name in ORDER}
 PROTOCOLS.update({p.name: p for p in (VOLTRONIC_QS, VOLTRONIC_QS_HEX, MUSTEK, MEGATEC_OLD,
-                                       MECER, MEGATEC, ZINTO, Q1)})
+                                       BESTUPS, MECER, MEGATEC, ZINTO, Q1)})
 
 
 def register(protocol: QxProtocol) -> None:
@@ -72,6 +73,7 @@ def detect(query: Query, options: Mapping[str, str]) -> QxProtocol:
                       if k not in settings.overrides and k not in settings.defaults}
             if claimed:
                 return replace(protocol, claimed=values, claim_skips=frozenset(engine.skip),
-                               claim_unskips=frozenset(engine.unskipped))
+                               claim_unskips=frozenset(engine.unskipped),
+                               claim_state=dict(engine.state))
     tried = ", ".join(p.name for p in candidates)
     raise ProtocolError(f"Q* device not supported: no protocol claimed it (tried {tried})")

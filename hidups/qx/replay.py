@@ -44,7 +44,10 @@ def _answer_bytes(exchange: Mapping[str, Any], where: str) -> bytes:
 class CaptureQuery:
     """A ``Query`` replaying a capture; ``sent`` records every command sent."""
 
-    def __init__(self, capture: Mapping[str, Any], name: str = "capture") -> None:
+    def __init__(self, capture: Mapping[str, Any], name: str = "capture",
+                 chunk: int = 0) -> None:
+        """``chunk``: pad answers with NULs to whole reports of this size (cypress: 8)."""
+        self.chunk = chunk
         self.answers: dict[str, bytes] = {}
         exchanges = capture.get("exchanges")
         if not isinstance(exchanges, list):
@@ -66,6 +69,12 @@ class CaptureQuery:
 
     def __call__(self, command: bytes) -> bytes | None:
         """Answer one command (with its CR) as the device did."""
+        answer = self._answer(command)
+        if self.chunk and answer:
+            answer += b"\0" * (-len(answer) % self.chunk)
+        return answer
+
+    def _answer(self, command: bytes) -> bytes:
         self.sent.append(command)
         text = command.decode("latin-1").rstrip("\r")
         if text in self.answers:

@@ -67,7 +67,10 @@ def parse_runtimecal(text: str) -> RuntimeCal:
 
 @dataclass(frozen=True)
 class QxSettings:
-    """Options nutdrv_qx reads; ``ondelay``/``offdelay`` stay strings as NUT setvars them."""
+    """Options nutdrv_qx reads; ``ondelay``/``offdelay`` stay strings as NUT setvars them.
+
+    ``raw`` keeps every option: subdrivers read their own (bestups' pins_shutdown_mode).
+    """
 
     protocol: str | None = None
     novendor: bool = False
@@ -84,6 +87,7 @@ class QxSettings:
     battery_voltage_reports_one_pack: bool = False
     overrides: Mapping[str, str] = field(default_factory=dict)
     defaults: Mapping[str, str] = field(default_factory=dict)
+    raw: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_options(cls, options: Mapping[str, str]) -> QxSettings:
@@ -126,4 +130,5 @@ class QxSettings:
                        if k.startswith("override.")},
             defaults={k[len("default."):]: v for k, v in options.items()
                       if k.startswith("default.")},
+            raw=dict(options),
         )
