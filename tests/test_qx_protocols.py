@@ -10,11 +10,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_CAPTURES, load_shared_capture, require_shared
+from conftest import SHARED_CAPTURES, UPSEMU_DIR, load_shared_capture, require_shared
 
 from hidups.errors import ConfigError, ProtocolError
 from hidups.qx import ORDER, CommandStatus, QxSession, detect, lookup
-from hidups.qx.replay import CaptureQuery
+from hidups.qx.replay import CaptureQuery, DeviceFileQuery
 
 QX = SHARED_CAPTURES / "qx"
 S = CommandStatus
@@ -496,3 +496,33 @@ def test_bestups_patriot_pro_inverts_the_boost_bit_and_ax1_reports_packs() -> No
     assert session.setvar("battery.packs", "3") is S.HANDLED
     assert session.setvar("battery.packs", "6") is S.UNKNOWN
     assert device.sent == [b"BP3\r"]
+
+
+MEGATEC_CYPRESS_NUT_285 = {  # NUT_VERSION=2.8.5 run_nut.sh devices/megatec-cypress.ups
+    "battery.charge": "37", "battery.runtime": "NG", "battery.voltage": "22.7",
+    "battery.voltage.high": "26.00", "battery.voltage.low": "20.80",
+    "battery.voltage.nominal": "24.0", "device.mfr": "NOT_A_L", "device.model": "TESTI",
+    "driver.version.data": "Megatec 0.09", "input.current.nominal": "0.0",
+    "input.frequency": "49.0", "input.frequency.nominal": "50", "input.voltage": "215.0",
+    "input.voltage.fault": "195.0", "input.voltage.nominal": "230", "output.voltage": "230.0",
+    "ups.beeper.status": "disabled", "ups.delay.shutdown": "30", "ups.delay.start": "180",
+    "ups.firmware": "TESTING", "ups.load": "14", "ups.serial": "IVE_UPS ",
+    "ups.temperature": "30.0", "ups.type": "online",
+}
+
+
+def test_upsemu_megatec_device_matches_nut_285() -> None:
+    # NUT 2.8.5 also shows device.serial (its core mirrors ups.serial there).
+    require_shared()
+    device = UPSEMU_DIR / "devices" / "megatec-cypress.ups"
+    query = DeviceFileQuery(device.read_text(), device.name, chunk=8)
+    session = session_on(query)
+    session.init()
+    result = session.walk(full=False)
+    values = {k: v for k, v in result.values.items() if k != "driver.parameter.pollfreq"}
+    assert values == MEGATEC_CYPRESS_NUT_285
+    assert result.status == ["OL"]
+    query.sent.clear()
+    # The file answers S*, C, T* with silence: a read timeout, FAILED as in NUT.
+    assert session.instcmd("shutdown.stop", None) is S.FAILED
+    assert query.sent == [b"C\r"]
