@@ -16,6 +16,7 @@ from hidups.qx.battery import Battery
 from hidups.qx.commands import instcmd, killpower, setvar
 from hidups.qx.engine import Engine
 from hidups.qx.items import CommandStatus, Query, QxFlag, QxProtocol, RwInfo, WalkStep
+from hidups.qx.registry import MAXTRIES
 from hidups.qx.settings import QxSettings
 
 
@@ -42,6 +43,8 @@ class QxSession:
         self.engine = Engine(protocol, query, self.settings, clock)
         self.battery = Battery(self.engine)
         self.engine.after_full_walk = self.battery.update
+        self.lastpoll = 0.0
+        self.failures = 0
         if protocol.initups is not None:
             protocol.initups(self.engine)
 
@@ -77,6 +80,7 @@ class QxSession:
                     engine.find(delayed, QxFlag.CMD, QxFlag.SKIP) is not None:
                 engine.addcmd(plain)
         engine.setinfo("driver.parameter.pollfreq", str(self.settings.pollfreq))
+        self.lastpoll = engine.clock()
         return self._result(True)
 
     def walk(self, full: bool) -> WalkResult:
@@ -88,9 +92,25 @@ class QxSession:
             ok = engine.walk(WalkStep.FULL)
             if ok:
                 engine.data_has_changed = False
+                self.lastpoll = engine.clock()
         else:
             ok = engine.walk(WalkStep.QUICK)
+        self.failures = 0 if ok else self.failures + 1
         return self._result(ok)
+
+    def full_due(self) -> bool:
+        """``upsdrv_updateinfo``'s choice: full walk after ``pollfreq`` s or a change."""
+        return self.engine.clock() > self.lastpoll + self.settings.pollfreq \
+            or self.engine.data_has_changed
+
+    def update(self) -> WalkResult:
+        """One ``upsdrv_updateinfo`` walk, full or quick as NUT would choose."""
+        return self.walk(full=self.full_due())
+
+    @property
+    def stale(self) -> bool:
+        """NUT calls ``dstate_datastale`` after more than MAXTRIES (3) failed walks."""
+        return self.failures > MAXTRIES
 
     @property
     def data_has_changed(self) -> bool:
