@@ -158,3 +158,50 @@ def test_example_devices_match_nut_280(name: str) -> None:
                    and not expected_difference(name, protocol.name, k, nut[k], mine.get(k))]
     assert differences == []
     assert len(compared) >= 20
+
+
+COMMAND_SHAPE = re.compile(r"^(S.*|C|CT|T.*|Q)$")
+QX_LOG = re.compile(r"op=qx bridge=\S+ cmd=(\S+)")
+COMMANDS = ["shutdown.return", "shutdown.stayoff", "test.battery.start 240",
+            "test.battery.start.quick", "test.battery.start.deep", "test.battery.stop",
+            "beeper.toggle", "load.off", "load.on", "shutdown.stop", "test.battery.start 30"]
+
+
+@pytest.mark.nut
+@pytest.mark.parametrize("name", ["megatec-cypress", "voltronic-qs-cypress", "mustek-ippon"])
+def test_instant_commands_match_nut_280(name: str, tmp_path: Path) -> None:
+    """Same bytes on the wire and the same status, command by command (upsemu's log)."""
+    require_nut()
+    require(Path("/lib/nut/nutdrv_qx").exists(), "Debian's nutdrv_qx is not installed")
+    library, why = try_build_upsemu()
+    require(library is not None, why)
+    device = UPSEMU_DIR / "devices" / f"{name}.ups"
+    log = tmp_path / "emu.log"
+    args = [str(UPSEMU_DIR / "run_nut.sh"), "-F", "3", "-l", str(log)]
+    for command in COMMANDS:
+        args += ["-c", command]
+    env = dict(os.environ, UPSEMU_LIB=str(library), UPSEMU_INTR_WAIT_MS="50")
+    run = subprocess.run([*args, str(device)], env=env, capture_output=True, timeout=300)
+    out = run.stdout.decode("latin-1")
+    nut_status = re.findall(r"^# INSTCMD (.*): (\w+)$", out, re.M)
+    assert [cmd for cmd, _ in nut_status] == COMMANDS, out
+    nut_bytes = [cmd for cmd in QX_LOG.findall(log.read_text(errors="replace"))
+                 if COMMAND_SHAPE.match(cmd)]
+
+    text = device.read_text()
+    bridge = re.search(r"^qx_bridge:\s*(\S+)", text, re.M)
+    assert bridge is not None
+    query = DeviceFileQuery(text, device.name,
+                            chunk=8 if bridge.group(1) in ("cypress", "phoenix") else 0)
+    session = QxSession(detect(query, {}), query, {})
+    session.init()
+    session.walk(full=False)
+    query.sent.clear()
+    mine = []
+    for command in COMMANDS:
+        name_, _, param = command.partition(" ")
+        mine.append((command, session.instcmd(name_, param or None).name))
+    sent = [c.decode("latin-1").rstrip("\r") for c in query.sent]
+    assert mine == nut_status
+    assert [c for c in sent if COMMAND_SHAPE.match(c)] == nut_bytes
+    assert len(nut_bytes) >= 8
