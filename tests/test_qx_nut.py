@@ -204,4 +204,4 @@ def test_instant_commands_match_nut_280(name: str, tmp_path: Path) -> None:
     sent = [c.decode("latin-1").rstrip("\r") for c in query.sent]
     assert mine == nut_status
     assert [c for c in sent if COMMAND_SHAPE.match(c)] == nut_bytes
-    assert len(nut_bytes) >= 8
+    assert len(nut_bytes) >= 6  # voltronic-qs lacks some commands (INVALID, unsent)
