@@ -53,6 +53,45 @@ class SharedHooks:
     on_debug: Callable[[int], int] | None = None
 
 
+class HookProperties:
+    """``on_exit`` & co. as attributes of the server (the contract's spelling),
+    kept in its :class:`SharedHooks`."""
+
+    hooks: SharedHooks
+
+    @property
+    def on_exit(self) -> Callable[[], None] | None:
+        return self.hooks.on_exit
+
+    @on_exit.setter
+    def on_exit(self, hook: Callable[[], None] | None) -> None:
+        self.hooks.on_exit = hook
+
+    @property
+    def on_reload(self) -> Callable[[str], int] | None:
+        return self.hooks.on_reload
+
+    @on_reload.setter
+    def on_reload(self, hook: Callable[[str], int] | None) -> None:
+        self.hooks.on_reload = hook
+
+    @property
+    def on_killpower(self) -> Callable[[], int] | None:
+        return self.hooks.on_killpower
+
+    @on_killpower.setter
+    def on_killpower(self, hook: Callable[[], int] | None) -> None:
+        self.hooks.on_killpower = hook
+
+    @property
+    def on_debug(self) -> Callable[[int], int] | None:
+        return self.hooks.on_debug
+
+    @on_debug.setter
+    def on_debug(self, hook: Callable[[int], int] | None) -> None:
+        self.hooks.on_debug = hook
+
+
 def parse_int(text: str) -> int | None:
     try:
         return int(text.strip(), 10)

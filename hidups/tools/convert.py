@@ -22,7 +22,7 @@ from hidups.capture import (
     load_capture,
 )
 from hidups.capture.format import parse_type
-from hidups.errors import CaptureError, ConfigError
+from hidups.errors import ConfigError, HidupsError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -88,9 +88,9 @@ def convert(capture: Capture, args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     try:
         text = convert(load_capture(args.input), args)
-    except (CaptureError, ConfigError) as exc:
+    except HidupsError as exc:  # one line, exit 1, like the other tools
         print(f"hidups convert: {exc}", file=sys.stderr)
-        return 2
+        return 1
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:

@@ -27,7 +27,7 @@ from hidups.codec import format_g, read_value
 from hidups.descriptor.model import Field, ReportDescriptor, ReportType
 from hidups.descriptor.paths import format_path
 from hidups.device import DeviceInfo
-from hidups.errors import HidupsError
+from hidups.errors import DescriptorError, HidupsError
 from hidups.usages import NUT_STANDARD, STANDARD, UsageTable
 
 #: (vendor ids, product id or None, report ids) whose elements NUT's HIDDumpTree leaves
@@ -83,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
         reports = {} if args.no_values else source.reports
         for line in path_lines(desc, usages, reports, source.device):
             print(line)
+    except DescriptorError as exc:  # its message has the byte offset, not the file
+        print(f"hidups describe: {args.file}: {exc}", file=sys.stderr)
+        return 1
     except HidupsError as exc:
         print(f"hidups describe: {exc}", file=sys.stderr)
         return 1
