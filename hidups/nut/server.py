@@ -37,6 +37,7 @@ from typing import Protocol
 from hidups.logutil import RateLimitedLog
 from hidups.nut.accept import ACCEPT_BATCH, AcceptGate
 from hidups.nut.dstate import DState
+from hidups.nut.paths import state_dir_error
 from hidups.nut.protocol import WordParser, word
 from hidups.nut.shared import (
     FAILED,
@@ -185,15 +186,19 @@ class DriverServer(HookProperties):
             raise OSError(
                 errno.ENAMETOOLONG, f"socket path is too long for AF_UNIX: {self.path}"
             )
-        with contextlib.suppress(FileNotFoundError):
+        try:
             os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise state_dir_error(exc, "the driver socket", self.path) from exc
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old_umask = os.umask(0o007)
         try:
             sock.bind(self.path)
         except OSError as exc:
             sock.close()
-            raise OSError(exc.errno, f"cannot create driver socket {self.path}: {exc}") from exc
+            raise state_dir_error(exc, "the driver socket", self.path) from exc
         finally:
             os.umask(old_umask)
         os.chmod(self.path, 0o660)
