@@ -8,16 +8,22 @@ other users, hence fork rather than a subprocess as ``nobody``).
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 import stat
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from hidups.errors import CaptureError, DeviceNotFound
+from hidups.hid2nut.registry import all_subdrivers
 from hidups.nut.dstate import DState
 from hidups.nut.paths import ChrootError, PidLock, StateDirError, enter_chroot
 from hidups.nut.server import DriverServer
+from hidups.transport.replay import open_replay
 
 NOBODY = 65534
 
@@ -137,3 +143,55 @@ def test_missing_or_clobbered_state_directory(tmp_path: Path) -> None:
     clobbered.write_text("not a directory")
     with pytest.raises(StateDirError, match=f"; rm {clobbered}, then mkdir {clobbered}"):
         PidLock(str(clobbered / "hidups-ups.pid"), "ups").acquire()
+
+
+def test_replay_of_a_directory_says_so(tmp_path: Path) -> None:
+    with pytest.raises(CaptureError) as err:
+        open_replay({"port": "replay:/etc"})
+    assert str(err.value) == "/etc: is a directory, not a capture file (port = replay:FILE)"
+    with pytest.raises(CaptureError, match="/dev/null: is not a regular file"):
+        open_replay({"port": "replay:/dev/null"})
+    with pytest.raises(DeviceNotFound, match=f"replay capture {tmp_path}/gone does not exist"):
+        open_replay({"port": f"replay:{tmp_path}/gone"})
+
+
+def _user_subdrivers_as_nobody(config: Path, options: dict[str, str]) -> str:
+    """all_subdrivers() in a child as nobody: the warnings, then the subdriver count."""
+
+    def scan() -> str:
+        records: list[logging.LogRecord] = []
+        handler = logging.Handler()
+        handler.emit = records.append  # type: ignore[method-assign]
+        logger = logging.getLogger("hidups.hid2nut.registry")
+        logger.addHandler(handler)
+        os.environ["XDG_CONFIG_HOME"] = str(config)
+        found = all_subdrivers(options)
+        warnings = [r.getMessage() for r in records if r.levelno >= logging.WARNING]
+        return "\n".join([*warnings, f"{len(found)} subdrivers"])
+
+    return in_child(scan, as_nobody=not _not_root_here())
+
+
+def test_an_unreadable_user_subdriver_folder_is_a_warning() -> None:
+    root = Path(tempfile.mkdtemp(prefix="hidups-registry-"))  # reachable by nobody
+    try:
+        root.chmod(0o755)
+        config = root / "config"
+        (config / "hidups" / "subdrivers").mkdir(parents=True)
+        config.chmod(0o755)
+        (config / "hidups").chmod(0o700)  # ~/.config/hidups closed to the driver's user
+        listable_only = root / "no-read"
+        listable_only.mkdir(mode=0o711)
+        listable_only.chmod(0o711)  # may be entered, not listed
+        builtins = len(all_subdrivers({}))
+        result = _user_subdrivers_as_nobody(config, {"subdriver_path": str(listable_only)})
+        assert result.splitlines() == [
+            f"subdriver directory {config}/hidups/subdrivers cannot be read (Permission "
+            "denied); going on without the subdrivers in it",
+            f"subdriver directory {listable_only} cannot be read (Permission denied); "
+            "going on without the subdrivers in it",
+            f"{builtins} subdrivers",
+        ]
+    finally:
+        (root / "config" / "hidups").chmod(0o700)
+        shutil.rmtree(root)
