@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import subprocess
 import sys
 import textwrap
@@ -20,12 +21,13 @@ from pathlib import Path
 
 import pytest
 from conftest import require_shared
+from nut_util import wait_until
 from test_nut_server import RecordingHandler, capture_dstate
 
 from hidups.logutil import RateLimitedLog
 from hidups.nut.accept import AcceptGate
 from hidups.nut.client import DriverClient
-from hidups.nut.server import DriverServer
+from hidups.nut.server import MAX_CLIENTS, DriverServer
 
 FLOOD_SECONDS = 10.0
 #: A DUMPALL (a few kilobytes) answered later than this counts as failed.
@@ -190,3 +192,32 @@ if __name__ == "__main__":  # figures for the report: python tests/test_nut_floo
     import tempfile
     with tempfile.TemporaryDirectory() as folder:
         print(run_flood(Path(folder)))
+
+
+def test_connections_beyond_the_bound_are_refused_with_one_line(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    require_shared()
+    d = capture_dstate()
+    expected = len(d.dump())
+    server = DriverServer(str(tmp_path / "hidups-many"), d, RecordingHandler())
+    server.gate = AcceptGate(rate=10_000.0, burst=10_000)  # only the bound applies here
+    server.start()
+    held: list[socket.socket] = []
+    try:
+        with DriverClient(server.path, timeout=5) as good, \
+                caplog.at_level(logging.INFO, logger="hidups.nut.server"):
+            good.send("PING")
+            assert good.wait_for("PONG", 5) == ["PONG"]
+            for _ in range(MAX_CLIENTS + 44):
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect(server.path)
+                held.append(s)
+            assert wait_until(lambda: server.client_count == MAX_CLIENTS, 10)
+            assert len(good.dump(5)) == expected  # the established client is still served
+        full = [r for r in caplog.records if "too many connections" in r.getMessage()]
+        assert len(full) == 1, [r.getMessage() for r in full]
+        assert f"({MAX_CLIENTS})" in full[0].getMessage()
+    finally:
+        for s in held:
+            s.close()
+        server.stop()
