@@ -17,7 +17,7 @@ from capture_fuzz import mutations
 from conftest import SHARED_CAPTURES, require_shared
 from test_capture_malformed import ENTRY_POINTS, _names_field, run_entry
 
-from hidups.capture import capture_from_shared, dumps_capture
+from hidups.capture import capture_from_shared, dumps_capture, parse_capture_text
 
 #: hidups-format inputs: the shared captures with the most in them (reports, Path
 #: lines, upsc, string learning), converted.
@@ -107,3 +107,18 @@ def test_malformed_nut_logs(tmp_path: Path) -> None:
     print(f"{total} NUT-log cases: {dict(counts)}")
     assert total > 500 and counts["error"] > 0
     assert failures == [], f"{len(failures)} failures:\n" + "\n".join(failures[:40])
+
+
+def test_a_cut_descriptor_dump_is_noted_with_its_line() -> None:
+    require_shared()
+    _, text = nut_logs()[-1]
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if "Report Descriptor: (" in line)
+    lines[start + 2] = _HEX_PAIR.sub("zz", lines[start + 2], count=1)
+    capture = parse_capture_text("\n".join(lines), "cut.log")
+    assert capture.descriptor is not None and len(capture.descriptor) == 14 + 25
+    assert (f"line {start + 1}: the report descriptor is stated as 374 bytes, only 39 "
+            "follow as hex; the capture keeps those") in capture.meta["conversion_notes"]
+    whole = parse_capture_text(text, "whole.log")
+    assert len(whole.descriptor or b"") == 374
+    assert not any("stated as" in note for note in whole.meta.get("conversion_notes", []))
