@@ -55,5 +55,5 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"vendorid": "051d", "descriptor_hex": "05 8"}')
     result = _convert(str(bad))
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert str(bad) in result.stderr and "descriptor_hex" in result.stderr

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: Layers, lowest first. A module may import its own layer and the ones before it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("hidups", "hidups.errors", "hidups.device", "hidups.numbers"),
+    ("hidups", "hidups.errors", "hidups.device", "hidups.numbers", "hidups.logutil"),
     ("hidups.usages",),
     ("hidups.descriptor",),
     ("hidups.codec",),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from hidups.capture import load_capture
 from hidups.capture.convert import FORMATS, convert_capture
-from hidups.errors import CaptureError, ConfigError
+from hidups.errors import HidupsError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,9 +33,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         text = convert_capture(load_capture(args.input), source=args.source, notes=args.note,
                                events=args.event, to=args.to)
-    except (CaptureError, ConfigError) as exc:
+    except HidupsError as exc:  # one line, exit 1, like the other tools
         print(f"hidups convert: {exc}", file=sys.stderr)
-        return 2
+        return 1
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:

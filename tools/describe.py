@@ -22,7 +22,7 @@ from pathlib import Path
 
 from hidups.capture.nut_dump import load_dump_source, path_lines
 from hidups.descriptor.model import ReportDescriptor
-from hidups.errors import HidupsError
+from hidups.errors import DescriptorError, HidupsError
 from hidups.hid.analysis import find_subdriver
 from hidups.usages import NUT_STANDARD, STANDARD, UsageTable
 
@@ -59,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
         reports = {} if args.no_values else source.reports
         for line in path_lines(desc, usages, reports, source.device):
             print(line)
+    except DescriptorError as exc:  # its message has the byte offset, not the file
+        print(f"hidups describe: {args.file}: {exc}", file=sys.stderr)
+        return 1
     except HidupsError as exc:
         print(f"hidups describe: {exc}", file=sys.stderr)
         return 1

@@ -125,9 +125,12 @@ def _collect_hex(lines: list[_Line], start: int, first: str, wanted: int) -> byt
     return bytes(data)
 
 
-def _descriptor(lines: list[_Line]) -> tuple[bytes | None, str]:
-    """The last complete descriptor dump (else the longest partial one), and its kind."""
+def _descriptor(lines: list[_Line]) -> tuple[bytes | None, str, str | None]:
+    """The last complete descriptor dump (else the longest partial one), its kind, and
+    for a partial one a note saying where it stops (a log cut short, or a hex line
+    that is not hex: either way the converted capture must say so)."""
     best: tuple[bool, int, bytes, str] | None = None
+    short_note: str | None = None
     for i, line in enumerate(lines):
         m = _DESCRIPTOR.search(line.text)
         recorder = _RECORDER.match(line.text)
@@ -144,9 +147,12 @@ def _descriptor(lines: list[_Line]) -> tuple[bytes | None, str]:
         candidate = (len(data) == wanted, len(data), data[:wanted], kind)
         if best is None or candidate[:2] >= best[:2]:
             best = candidate
+            short_note = None if candidate[0] else (
+                f"line {line.number}: the report descriptor is stated as {wanted} bytes, "
+                f"only {len(data)} follow as hex; the capture keeps those")
     if best is None:
-        return None, ""
-    return best[2], best[3]
+        return None, "", None
+    return best[2], best[3], short_note
 
 
 def _identity_blocks(lines: list[_Line]) -> Iterator[dict[str, Any]]:
@@ -271,7 +277,7 @@ def _string(block: dict[str, Any], key: str) -> str | None:
 def capture_from_nut_log(text: str, source: str = "<NUT log>") -> Capture:
     """Convert a NUT debug log; CaptureError when it holds no report descriptor."""
     lines = _lines(text)
-    descriptor, descriptor_kind = _descriptor(lines)
+    descriptor, descriptor_kind, short_note = _descriptor(lines)
     if descriptor is None:
         raise CaptureError("no 'Report Descriptor: (N bytes) =>' or 'R:' line found "
                            "(NUT logs need debug level 3: -DDD)", source=source)
@@ -307,6 +313,8 @@ def capture_from_nut_log(text: str, source: str = "<NUT log>") -> Capture:
     )
     reports, interrupts = _reports(lines, input_lengths)
     meta: dict[str, Any] = {"converted_from": "nut-log", "descriptor_format": descriptor_kind}
+    if short_note:
+        notes.append(short_note)  # kept in meta["conversion_notes"]
     if notes:
         meta["conversion_notes"] = notes
     return Capture(

@@ -16,6 +16,7 @@ from typing import Any
 
 from hidups.capture.format import parse_hex
 from hidups.capture.model import Capture, ReportKind, ReportRecord, UsbLayout
+from hidups.capture.shared_schema import check_shared_document
 from hidups.descriptor.model import ReportType
 from hidups.device import DeviceInfo
 from hidups.errors import CaptureError
@@ -146,10 +147,11 @@ def _reports(doc: Mapping[str, Any], source: str) -> list[ReportRecord]:
 
 def capture_from_shared(doc: Mapping[str, Any], source_path: str = "<shared json>"
                         ) -> Capture:
-    """Convert one shared-corpus JSON document."""
-    if not is_shared_json(doc):
+    """Convert one shared-corpus JSON document (type-checked first: CaptureError)."""
+    if not isinstance(doc, Mapping) or not is_shared_json(doc):
         raise CaptureError("not a shared-corpus capture (no descriptor_hex/vendorid)",
                            source=source_path)
+    check_shared_document(doc, source_path)
     descriptor_hex = doc.get("descriptor_hex")
     descriptor = _hex(descriptor_hex, source_path, "descriptor_hex") if descriptor_hex else None
     path_lines = list(doc.get("path_lines") or [])

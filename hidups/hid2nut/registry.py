@@ -192,23 +192,39 @@ def user_dirs(options: Mapping[str, str] | None = None) -> list[Path]:
     seen: set[Path] = set()
     dirs: list[Path] = []
     for directory in candidates:
-        key = directory.resolve() if directory.exists() else directory
+        try:  # an unreadable parent makes even exists() fail: warn, and go on without
+            key = directory.resolve() if directory.exists() else directory
+            is_dir = directory.is_dir()
+        except OSError as exc:
+            _unreadable(directory, exc)
+            continue
         if key in seen:
             continue
         seen.add(key)
-        if directory.is_dir():
+        if is_dir:
             dirs.append(directory)
         elif directory != default_user_dir():
             log.warning("subdriver directory %s does not exist", directory)
     return dirs
 
 
+def _unreadable(directory: Path, exc: OSError) -> None:
+    log.warning("subdriver directory %s cannot be read (%s); going on without the "
+                "subdrivers in it", directory, exc.strerror or exc)
+
+
 def user_subdrivers(options: Mapping[str, str] | None = None) -> list[tuple[Subdriver, Path]]:
     """Every user subdriver with the file that defined it, in directory then name order."""
     found: list[tuple[Subdriver, Path]] = []
     for directory in user_dirs(options):
-        for path in sorted(directory.glob("*.py")):
-            if path.name.startswith("_"):
+        try:  # not glob(): it skips an unreadable directory without a word
+            names = sorted(entry.name for entry in os.scandir(directory))
+        except OSError as exc:
+            _unreadable(directory, exc)
+            continue
+        for name in names:
+            path = directory / name
+            if name.startswith("_") or not name.endswith(".py") or not path.is_file():
                 continue
             found.extend((sub, path) for sub in load_user_file(path))
     return found

@@ -15,10 +15,14 @@ held) is simply taken over. ``flock`` survives ``fork``, so backgrounding keeps 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import importlib
 import os
+import pwd
 import signal
-from collections.abc import Callable, Mapping
+import stat
+from collections.abc import Callable, Iterable, Mapping
 from types import FrameType
 from typing import Protocol
 
@@ -86,6 +90,76 @@ class AlreadyRunning(HidupsError, RuntimeError):
         )
 
 
+class StateDirError(HidupsError, OSError):
+    """The state directory (sockets, PID files) is missing or not writable.
+
+    The message names the directory and what to do about it, as NUT's ``sock_fail``
+    does, instead of a bare ``[Errno 13]``.
+    """
+
+    def __init__(self, message: str, error: int | None, path: str) -> None:
+        super().__init__(error, message)
+        self.message = message
+        self.path = path
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def state_dir_error(exc: OSError, what: str, path: str) -> StateDirError:
+    """``exc`` (creating ``what`` at ``path``) with the state directory and a remedy."""
+    folder = os.path.dirname(path) or "."
+    text = f"cannot create {what} {path} in the state directory {folder}: {exc.strerror}"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        uid = os.geteuid()
+        try:
+            user = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            user = "?"
+        text += (f" (current user: {user}, UID {uid}); set different owners or "
+                 f"permissions on {folder}, or run as some other user (-u <username>)")
+    elif exc.errno == errno.ENOENT:
+        text += f"; mkdir {folder} (or set statepath / NUT_STATEPATH)"
+    elif exc.errno == errno.ENOTDIR:
+        text += f"; rm {folder}, then mkdir {folder}"
+    return StateDirError(text, exc.errno, folder)
+
+
+class ChrootError(HidupsError, OSError):
+    """``-r DIR`` / ``chroot`` could not be carried out (the driver must not go on
+    unconfined when asked to be confined)."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)  # not "[Errno 1] ...": the message says it all
+
+
+def enter_chroot(path: str, preload: Iterable[str] = ()) -> None:
+    """chdir, chroot and chdir("/") into ``path``, as NUT's ``chroot_start``.
+
+    NUT calls it in ``main()`` right after reading ups.conf and looking the ``-u``
+    user up, before dropping privileges, ``chdir(statepath)``, opening the device
+    and creating the socket: so the state path (and /dev, /sys for USB) are paths
+    *inside* the chroot. Python needs one more thing first: every module it will
+    import later, since the interpreter's library is outside; ``preload`` names
+    them (transport backends, subdrivers, codecs).
+    """
+    for module in preload:
+        importlib.import_module(module)
+    try:
+        is_dir = stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError as exc:
+        raise ChrootError(exc.errno, f"chroot {path}: {exc.strerror}") from exc
+    if not is_dir:
+        raise ChrootError(errno.ENOTDIR, f"chroot {path}: not a directory")
+    try:
+        os.chdir(path)
+        os.chroot(path)
+        os.chdir("/")
+    except OSError as exc:
+        hint = " (chroot needs root)" if exc.errno == errno.EPERM else ""
+        raise ChrootError(exc.errno, f"chroot {path}: {exc.strerror}{hint}") from exc
+
+
 def read_pid(path: str) -> int | None:
     try:
         with open(path, encoding="ascii", errors="replace") as f:
@@ -105,7 +179,10 @@ class PidLock:
 
     def acquire(self) -> None:
         """Lock and write our PID; raise :class:`AlreadyRunning` if another holds it."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise state_dir_error(exc, "the PID file", self.path) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

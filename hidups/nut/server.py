@@ -12,7 +12,11 @@ Robustness, as NUT intends it but bounded explicitly:
 - input is read in small pieces per wake-up, so one noisy client cannot starve
   the others; an overlong line is discarded (see :mod:`hidups.nut.protocol`);
 - malformed and unknown commands are logged (rate-limited per client) and ignored,
-  as NUT does; nothing a client sends can stop the server.
+  as NUT does; nothing a client sends can stop the server;
+- a connection flood is bounded (issue 11): accepts go through an
+  :class:`~hidups.nut.accept.AcceptGate`, a few per loop round after the clients'
+  reads, and every warning a flood can repeat goes through a
+  :class:`~hidups.logutil.RateLimitedLog`.
 """
 
 from __future__ import annotations
@@ -31,11 +35,15 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from hidups.errors import CommandStatus
+from hidups.logutil import RateLimitedLog
+from hidups.nut.accept import ACCEPT_BATCH, AcceptGate
 from hidups.nut.dstate import DState
+from hidups.nut.paths import state_dir_error
 from hidups.nut.protocol import WordParser, word
 from hidups.nut.shared import (
     FAILED,
     UNKNOWN,
+    HookProperties,
     SharedHooks,
     shared_instcmd,
     shared_setvar,
@@ -79,7 +87,7 @@ class _Client:
     events: int = 0
 
 
-class DriverServer:
+class DriverServer(HookProperties):
     """Serve a :class:`DState` on ``path`` to any number of NUT clients."""
 
     def __init__(
@@ -109,40 +117,12 @@ class DriverServer:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._unsubscribe: Callable[[], None] | None = None
-
-    # --- hooks, spelled as the contract names them -----------------------------------
-
-    @property
-    def on_exit(self) -> Callable[[], None] | None:
-        return self.hooks.on_exit
-
-    @on_exit.setter
-    def on_exit(self, hook: Callable[[], None] | None) -> None:
-        self.hooks.on_exit = hook
-
-    @property
-    def on_reload(self) -> Callable[[str], CommandStatus] | None:
-        return self.hooks.on_reload
-
-    @on_reload.setter
-    def on_reload(self, hook: Callable[[str], CommandStatus] | None) -> None:
-        self.hooks.on_reload = hook
-
-    @property
-    def on_killpower(self) -> Callable[[], CommandStatus] | None:
-        return self.hooks.on_killpower
-
-    @on_killpower.setter
-    def on_killpower(self, hook: Callable[[], CommandStatus] | None) -> None:
-        self.hooks.on_killpower = hook
-
-    @property
-    def on_debug(self) -> Callable[[int], int] | None:
-        return self.hooks.on_debug
-
-    @on_debug.setter
-    def on_debug(self, hook: Callable[[int], int] | None) -> None:
-        self.hooks.on_debug = hook
+        self.gate = AcceptGate()
+        self._listening = False
+        #: one line per flood condition per 10 s; per-client lines get a burst (a few
+        #: misbehaving clients are each worth a line, a flood of them is not)
+        self._limited = RateLimitedLog(log, interval=10.0)
+        self._limited_clients = RateLimitedLog(log, interval=10.0, burst=20)
 
     # --- life cycle ------------------------------------------------------------------
 
@@ -154,6 +134,7 @@ class DriverServer:
         self._wake_w.setblocking(False)
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._listener, selectors.EVENT_READ, "listen")
+        self._listening = True
         self._selector.register(self._wake_r, selectors.EVENT_READ, "wake")
         self._unsubscribe = self.dstate.subscribe(self._on_broadcast)
         self._stopping.clear()
@@ -206,15 +187,19 @@ class DriverServer:
             raise OSError(
                 errno.ENAMETOOLONG, f"socket path is too long for AF_UNIX: {self.path}"
             )
-        with contextlib.suppress(FileNotFoundError):
+        try:
             os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise state_dir_error(exc, "the driver socket", self.path) from exc
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old_umask = os.umask(0o007)
         try:
             sock.bind(self.path)
         except OSError as exc:
             sock.close()
-            raise OSError(exc.errno, f"cannot create driver socket {self.path}: {exc}") from exc
+            raise state_dir_error(exc, "the driver socket", self.path) from exc
         finally:
             os.umask(old_umask)
         os.chmod(self.path, 0o660)
@@ -258,21 +243,25 @@ class DriverServer:
         assert selector is not None
         while not self._stopping.is_set():
             self._serve_once(selector)
+        self._limited.flush(force=True)
+        self._limited_clients.flush(force=True)
 
     def _serve_once(self, selector: selectors.BaseSelector) -> None:
-        """One select round: accept, read and dispatch, then flush and drop clients."""
+        """One select round: read and dispatch, accept a few, then flush and drop."""
+        timeout = 1.0 if self._listening else min(1.0, self._watch_listener(selector))
         try:
-            events = selector.select(timeout=1.0)
+            events = selector.select(timeout=timeout)
         except (OSError, ValueError) as exc:  # closed under us by stop() from a hook
             if not self._stopping.is_set():
                 log.error("socket server select failed: %s", exc)
                 self._stopping.set()
             return
+        listen = False
         for key, mask in events:
             if self._stopping.is_set():
                 return
             if key.data == "listen":
-                self._accept()
+                listen = True  # after the clients: a flood must not delay them
             elif key.data == "wake":
                 with contextlib.suppress(OSError):
                     while self._wake_r is not None and self._wake_r.recv(4096):
@@ -281,22 +270,49 @@ class DriverServer:
                 client: _Client = key.data
                 if mask & selectors.EVENT_READ and not client.dead:
                     self._read(client)
+        if listen and not self._stopping.is_set():
+            self._accept()
         self._flush_and_prune()
+        self._limited.flush()
+        self._limited_clients.flush()
+
+    def _watch_listener(self, selector: selectors.BaseSelector) -> float:
+        """Watch the listening socket again once the gate opens; else the wait left."""
+        wait = self.gate.delay()
+        if wait <= 0 and self._listener is not None:
+            selector.register(self._listener, selectors.EVENT_READ, "listen")
+            self._listening = True
+            return 1.0
+        return wait
+
+    def _unwatch_listener(self) -> None:
+        if self._listening and self._selector is not None and self._listener is not None:
+            with contextlib.suppress(KeyError, ValueError):
+                self._selector.unregister(self._listener)
+            self._listening = False
 
     def _accept(self) -> None:
         assert self._listener is not None and self._selector is not None
-        while True:
+        for _ in range(ACCEPT_BATCH):
+            if not self.gate.take():
+                self._limited.warning("flood", "connections on %s arrive faster than %g/s; "
+                                      "taking them more slowly", self.path, self.gate.rate)
+                self._unwatch_listener()
+                return
             try:
                 conn, _ = self._listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError as exc:
-                log.error("accept on driver socket failed: %s", exc)
+            except OSError as exc:  # EMFILE and the like: retrying at once would spin
+                self._limited.error("accept", "accept on driver socket failed: %s", exc)
+                self.gate.pause(0.5)
+                self._unwatch_listener()
                 return
             conn.setblocking(False)
             with self._lock:
                 if len(self._clients) >= MAX_CLIENTS:
-                    log.warning("too many connections on %s; refusing one", self.path)
+                    self._limited.warning("full", "too many connections on %s (%d); "
+                                          "refusing new ones", self.path, MAX_CLIENTS)
                     conn.close()
                     continue
                 client = _Client(conn, self._next_id)
@@ -380,10 +396,9 @@ class DriverServer:
             if client.dead:
                 return
             if len(client.out) + len(data) > self.max_output:
-                log.warning(
-                    "client %d is not reading (%d bytes unsent); disconnecting it",
-                    client.ident, len(client.out),
-                )
+                self._limited_clients.warning(
+                    "not reading", "client %d is not reading (%d bytes unsent); "
+                    "disconnecting it", client.ident, len(client.out))
                 client.dead = True
                 client.out.clear()
                 return
@@ -404,8 +419,10 @@ class DriverServer:
 
     def _complain(self, client: _Client, message: str) -> None:
         client.complaints += 1
-        level = logging.INFO if client.complaints <= LOGGED_COMPLAINTS else logging.DEBUG
-        log.log(level, "client %d: %s", client.ident, message[:300])
+        if client.complaints > LOGGED_COMPLAINTS:
+            log.debug("client %d: %s", client.ident, message[:300])
+        else:
+            self._limited_clients.info("complaint", "client %d: %s", client.ident, message[:300])
 
     def _dispatch(self, client: _Client, words: list[str]) -> None:
         verb = words[0].upper()

@@ -53,6 +53,45 @@ class SharedHooks:
     on_debug: Callable[[int], int] | None = None
 
 
+class HookProperties:
+    """``on_exit`` & co. as attributes of the server (the contract's spelling),
+    kept in its :class:`SharedHooks`."""
+
+    hooks: SharedHooks
+
+    @property
+    def on_exit(self) -> Callable[[], None] | None:
+        return self.hooks.on_exit
+
+    @on_exit.setter
+    def on_exit(self, hook: Callable[[], None] | None) -> None:
+        self.hooks.on_exit = hook
+
+    @property
+    def on_reload(self) -> Callable[[str], CommandStatus] | None:
+        return self.hooks.on_reload
+
+    @on_reload.setter
+    def on_reload(self, hook: Callable[[str], CommandStatus] | None) -> None:
+        self.hooks.on_reload = hook
+
+    @property
+    def on_killpower(self) -> Callable[[], CommandStatus] | None:
+        return self.hooks.on_killpower
+
+    @on_killpower.setter
+    def on_killpower(self, hook: Callable[[], CommandStatus] | None) -> None:
+        self.hooks.on_killpower = hook
+
+    @property
+    def on_debug(self) -> Callable[[int], int] | None:
+        return self.hooks.on_debug
+
+    @on_debug.setter
+    def on_debug(self, hook: Callable[[int], int] | None) -> None:
+        self.hooks.on_debug = hook
+
+
 def allow_killpower_value(text: str) -> str:
     """NUT's reading of a ``SET driver.flag.allow_killpower`` value: "1" or "0"."""
     number = parse_int(text)

@@ -16,6 +16,7 @@ advances time instantly, so a 30-second script runs in microseconds.
 from __future__ import annotations
 
 import bisect
+import stat
 import threading
 import time
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ from hidups.capture import Capture, EventAction, load_capture
 from hidups.descriptor.layout import walk_layout
 from hidups.descriptor.model import ReportType
 from hidups.errors import (
+    CaptureError,
     ConfigError,
     DescriptorError,
     DeviceNotFound,
@@ -279,12 +281,28 @@ def replay_device_for(path: str | Path, options: Mapping[str, str] | None = None
     with _DEVICES_LOCK:
         device = _DEVICES.get(key)
         if device is None:
-            if not Path(key).is_file():
-                raise DeviceNotFound(f"replay capture {path} does not exist")
+            _check_capture_file(path, Path(key))
             fill = (options or {}).get("replay_fill", "stall")
             device = ReplayDevice(load_capture(key), fill=fill, name=str(path))
             _DEVICES[key] = device
         return device
+
+
+def _check_capture_file(path: str | Path, resolved: Path) -> None:
+    """A missing file may yet appear (DeviceNotFound, as an unplugged device); a
+    directory or a device node never becomes a capture (CaptureError)."""
+    try:
+        mode = resolved.stat().st_mode
+    except FileNotFoundError:
+        raise DeviceNotFound(f"replay capture {path} does not exist") from None
+    except OSError as exc:
+        raise CaptureError(f"cannot read: {exc.strerror}", source=str(path)) from None
+    if stat.S_ISDIR(mode):
+        raise CaptureError("is a directory, not a capture file (port = replay:FILE)",
+                           source=str(path), option="port")
+    if not stat.S_ISREG(mode):
+        raise CaptureError("is not a regular file, not a capture file (port = replay:FILE)",
+                           source=str(path), option="port")
 
 
 def replay_path(port: str) -> str | None:
