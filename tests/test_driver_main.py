@@ -216,3 +216,17 @@ def test_set_driver_debug_changes_the_log_level() -> None:
         assert set_level(0) == 0 and root.level == logging.INFO
     finally:
         root.setLevel(saved)
+
+
+def test_chroot_is_entered_not_ignored(tmp_path: Path) -> None:
+    """``-r DIR`` used to be accepted and silently ignored (issue 11): the driver now
+    chroots as NUT does, so a directory that is not there is an error naming it."""
+    missing = tmp_path / "no-such-root"
+    env = {"NUT_STATEPATH": str(tmp_path), "NUT_ALTPIDPATH": str(tmp_path),
+           "NUT_CONFPATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "hidups", "-s", "ups", "-x", f"port=replay:{CS500_REPLAY}",
+         "-r", str(missing), "-d", "1"],
+        capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 1
+    assert f"chroot {missing}: No such file or directory" in result.stderr

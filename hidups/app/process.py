@@ -21,10 +21,18 @@ from hidups.driver.core import Driver
 from hidups.errors import CommandStatus, ConfigError, GiveUp, HidupsError
 from hidups.hid.protocol import HidProtocol
 from hidups.hid.session import HidSession
+from hidups.hid2nut.registry import builtin_subdrivers
 from hidups.nut import sdnotify
 from hidups.nut import server as nut_server
 from hidups.nut.dstate import DState
-from hidups.nut.paths import PidLock, cleanup, install_signal_handlers, pid_path, socket_path
+from hidups.nut.paths import (
+    PidLock,
+    cleanup,
+    enter_chroot,
+    install_signal_handlers,
+    pid_path,
+    socket_path,
+)
 from hidups.nut.publish import copy_device_identity, publish_core
 from hidups.nut.shared import SharedHooks
 from hidups.nut.upsconf import DriverOptions, plan_reload
@@ -148,6 +156,18 @@ def check_ignorelb(engine: Driver[Any]) -> None:
         "nor battery.runtime with battery.runtime.low is available", option="ignorelb")
 
 
+#: What the driver imports after start-up, loaded before a chroot hides the library.
+CHROOT_PRELOAD = ("hidups.transport.pyusb_backend", "usb.backend.libusb1", "encodings.idna")
+
+
+def enter_chroot_as_nut(path: str) -> None:
+    """``-r``/``chroot``: NUT chroots after reading its configuration, before the PID file,
+    the device and the socket, which are then paths inside the chroot."""
+    builtin_subdrivers()  # every table module, imported while the library is in reach
+    enter_chroot(path, preload=CHROOT_PRELOAD)
+    log.info("chrooted to %s", path)
+
+
 def debug_setter(configured: int) -> Callable[[int], int]:
     """``SET driver.debug``: NUT's debug level changes the log level at once.
 
@@ -262,6 +282,9 @@ def drive(ups: str, options: DriverOptions, dump_loops: int | None, debug: int,
     lock: PidLock | None = None
     server: nut_server.DriverServer | None = None
     try:
+        chroot = options.values.get("chroot")
+        if chroot:
+            enter_chroot_as_nut(chroot)
         if dump_loops is None:
             lock = PidLock(pid_path(ups, configured=statepath), ups)
             lock.acquire()
