@@ -17,10 +17,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from hidups.app.choose import QX, device_protocol
 from hidups.driver.core import Driver
+from hidups.driver.protocol import DeviceProtocol
 from hidups.errors import CommandStatus, ConfigError, GiveUp, HidupsError
 from hidups.hid.protocol import HidProtocol
-from hidups.hid.session import HidSession
 from hidups.hid2nut.registry import builtin_subdrivers
 from hidups.nut import sdnotify
 from hidups.nut import server as nut_server
@@ -36,13 +37,13 @@ from hidups.nut.paths import (
 from hidups.nut.publish import copy_device_identity, publish_core
 from hidups.nut.shared import SharedHooks
 from hidups.nut.upsconf import DriverOptions, plan_reload
+from hidups.qx.device import QX_DRIVER_VERSION, QxDeviceProtocol
 
 log = logging.getLogger("hidups")
 
 #: ``driver.version.internal``: the usbhid-ups core version whose behaviour we follow.
 DRIVER_VERSION = "0.73"
 
-HidDriver = Driver[HidSession]
 
 
 def drop_privileges(user: str | None, group: str | None) -> None:
@@ -185,15 +186,19 @@ def debug_setter(configured: int) -> Callable[[int], int]:
     return set_level
 
 
-def make_driver(ups: str, options: DriverOptions, *, debug: int) -> tuple[HidDriver, DState]:
-    """The DState with the core variables, and the driver publishing into it."""
+def make_driver(ups: str, options: DriverOptions, *,
+                debug: int) -> tuple[Driver[Any], DState]:
+    """The DState with the core variables, and the driver publishing into it, with the
+    device protocol the options call for (HID, or Q* as nutdrv_qx)."""
     dstate = DState()
     dstate.set("driver.state", "init.starting")
-    publish_core(dstate, options, version_internal=DRIVER_VERSION, debug_level=debug)
-    driver: HidDriver = Driver(
-        options.as_mapping(), dstate, HidProtocol(upsname=ups), upsname=ups,
-        overrides=options.overrides, defaults=options.defaults,
-    )
+    mapping = options.as_mapping()
+    qx = device_protocol(mapping) == QX
+    publish_core(dstate, options, version_internal=QX_DRIVER_VERSION if qx else DRIVER_VERSION,
+                 debug_level=debug)
+    protocol: DeviceProtocol[Any] = QxDeviceProtocol() if qx else HidProtocol(upsname=ups)
+    driver: Driver[Any] = Driver(mapping, dstate, protocol, upsname=ups,
+                                 overrides=options.overrides, defaults=options.defaults)
     return driver, dstate
 
 

@@ -150,7 +150,18 @@ class CommandPath:
         return HANDLED
 
     def shutdown(self, commands: Sequence[str] | None = None, depth: int = 0) -> bool:
-        """Power the load off: ``sdcommands`` or NUT's default order; first success wins."""
+        """Power the load off: ``sdcommands`` or NUT's default order; first success wins.
+
+        A protocol with its own shutdown (nutdrv_qx's ``upsdrv_shutdown``) does it its way
+        unless ``sdcommands`` asks for specific commands.
+        """
+        if commands is None and not self.driver.settings.sdcommands:
+            with self.driver.lock:
+                session = self.driver.session
+                own = session.killpower() if session is not None else None
+            if own is not None:
+                log.info("shutdown %s", "successful" if own else "failed")
+                return own
         if commands is None:
             commands = self.driver.settings.sdcommands or DEFAULT_SHUTDOWN
         for cmd in commands:

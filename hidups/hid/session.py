@@ -480,6 +480,10 @@ class HidSession:
 
     # --- events ---------------------------------------------------------------------
 
+    def killpower(self) -> bool | None:
+        """HID UPSes power off through the core's command order (``sdcommands``...)."""
+        return None
+
     def start_events(self, on_event: Callable[[HidSession, bytes], None],
                      on_error: Callable[[HidSession, Exception], None]) -> None:
         """Read the interrupt pipe on a thread (unless ``pollonly``)."""

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hidups.errors import CommandStatus as CommandStatus  # its one home; re-exported
+
 Query = Callable[[bytes], "bytes | None"]
 """Send one command (with its CR); get the answer, or None on timeout/error.
 
@@ -44,16 +46,6 @@ class StFlag(enum.IntFlag):
     NONE = 0
     RW = 1
     STRING = 2
-
-
-class CommandStatus(enum.IntEnum):
-    """NUT's ``STAT_INSTCMD_*`` / ``STAT_SET_*`` codes (same numbers)."""
-
-    HANDLED = 0
-    UNKNOWN = 1
-    INVALID = 2
-    FAILED = 3
-    CONVERSION_FAILED = 4
 
 
 #: ``item->preprocess(engine, item, value)``: answer value -> NUT value, or user value

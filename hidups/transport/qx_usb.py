@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 import usb.core
 
@@ -29,7 +29,6 @@ from hidups.errors import (
     Disconnected,
     ProtocolError,
     TransportError,
-    TransportTimeout,
 )
 from hidups.transport import qx_framing, qx_strings
 from hidups.transport.matching import DeviceMatcher, same_device
@@ -63,31 +62,6 @@ FRAMINGS: dict[str, Callable[[QxState, bytes], bytes]] = {
     "armac": qx_framing.armac,
     "gtec": qx_framing.gtec,
 }
-
-
-class QxLink(Protocol):
-    """One opened Q* device: a USB bridge or a serial port."""
-
-    info: DeviceInfo
-    bridge: str
-
-    def command(self, cmd: bytes, timeout: float | None = None) -> bytes:
-        """Send ``cmd`` (CR included) and return the answer as NUT's driver gets it;
-        ``b""`` when NUT gets none. Transport failures raise hidups TransportErrors."""
-        ...
-
-    def close(self) -> None: ...
-
-
-def as_query(link: QxLink) -> Callable[[bytes], bytes | None]:
-    """The protocol layer's ``Query``: the answer, or None after a read timeout (NUT's
-    "no reply"); other transport errors propagate."""
-    def query(cmd: bytes) -> bytes | None:
-        try:
-            return link.command(cmd)
-        except TransportTimeout:
-            return None
-    return query
 
 
 class PyUsbIo:
