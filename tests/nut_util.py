@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-
 def stack_version() -> str:
     """The NUT version whose upsd and clients the end-to-end tests use (see above)."""
     from conftest import nut285_root
