@@ -241,3 +241,19 @@ def test_word_rows_explain_only_their_words() -> None:
     assert bad("OB LB", "LB OB RB")       # shared words in another order
     assert bad("OB", "ALARM OB")
     assert bad("OL", "OL ")               # spacing only: no word differs, no row applies
+
+
+def test_composite_devices_run_by_nut_285_on_interface_zero(tmp_path: Path) -> None:
+    """2.8.5 looks for Liebert 10af:0002 on interface 1 and Arduino on interface 2; upsemu
+    has only interface 0, so the runner tells 2.8.5 so (2.8.0 has no such options)."""
+    def device(vid: str, pid: str) -> Path:
+        path = tmp_path / f"{vid}-{pid}.ups"
+        path.write_text(f"vid: {vid}\npid: {pid}\n")
+        return path
+
+    for vid, pid in (("10af", "0002"), ("2341", "8036"), ("2341", "0001")):
+        assert runner.nut_interface_options(device(vid, pid), "2.8.5") == (
+            "usb_hid_rep_index=0", "usb_hid_ep_in=1")
+        assert runner.nut_interface_options(device(vid, pid), "2.8.0") == ()
+    for vid, pid in (("10af", "0000"), ("051d", "0002")):
+        assert runner.nut_interface_options(device(vid, pid), "2.8.5") == ()
