@@ -124,20 +124,22 @@ def run_python(code: str, env: dict[str, str],
 _NUT_PATH_LINE = re.compile(r"\[D1(?::[^\]]*)?\] (Path: .*)")  # 2.8.5: "[D1:upsname]"
 
 
+_explore_cache: dict[tuple[Path, str], list[str]] = {}
+
+
 def nut_explore_paths(device: Path, library: Path | None = None) -> list[str]:
     """The ``Path:`` lines NUT 2.8.5's usbhid-ups prints for ``device`` with the
     ``explore`` subdriver at debug level 1 (HIDDumpTree: standard names, no fix-ups).
 
-    Cached per device file and NUT prefix, so the tests that read the same dumps
-    (describe, usage names) run NUT once per descriptor.
+    Run live, once per device file and session: the tests that read the same dumps
+    (describe, usage names) share the answer; nothing is kept across sessions.
     """
     root = nut285_root()
     if root is None:
         raise UpsemuUnavailable("NUT 2.8.5 is not unpacked (nut_sid.sh)")
-    key = hashlib.sha256(f"v2:{device.resolve()}:{device.stat().st_mtime_ns}:{root}".encode())
-    cached = _mkdir(CACHE / "explore") / f"{device.stem}.{key.hexdigest()[:16]}.paths"
-    if cached.exists():
-        return cached.read_text().splitlines()
+    key = (device.resolve(), str(root))
+    if key in _explore_cache:
+        return _explore_cache[key]
     with tempfile.TemporaryDirectory(prefix="hidups-explore-") as tmp:
         log = Path(tmp) / "nut.log"
         env = dict(os.environ, UPSEMU_LIB=str(library or build_upsemu()), NUT_ROOT=str(root))
@@ -148,10 +150,7 @@ def nut_explore_paths(device: Path, library: Path | None = None) -> list[str]:
             raise AssertionError(f"NUT 2.8.5 explore on {device.name} failed:\n"
                                  f"{result.stdout}{result.stderr}")
         lines = _NUT_PATH_LINE.findall(log.read_text(errors="replace"))
-    fd, tmp_name = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        handle.write("".join(f"{line}\n" for line in lines))
-    os.replace(tmp_name, cached)
+    _explore_cache[key] = lines
     return lines
 
 
