@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Differential test of hidups against Debian's NUT 2.8.0 ``usbhid-ups``.
+"""Differential test of hidups against NUT 2.8.5's ``usbhid-ups`` (and Debian's 2.8.0).
 
 Both drivers run on the SAME emulated device (upsemu, a libusb-1.0 stand-in from
 ``../shared/tools/upsemu``) built from each shared capture, and every variable NUT
 gives is compared with what hidups gives. NUT is the oracle: it is run live here,
-never read from a stored file.
+never read from a stored file. NUT 2.8.5, the reference, is the Debian sid build that
+upsemu's ``nut_sid.sh`` unpacks (found by :func:`nut285_root`); Debian 12's NUT 2.8.0 in
+``/lib/nut`` is the second column (driver ``nut280``).
 
 Cases: every capture in the shared corpus that has a report descriptor, times the
 fills ``real`` (only when the capture has raw reports), ``mid`` and ``random`` (seed 1).
@@ -17,7 +19,7 @@ imports them. Their comparison rules are re-stated here (see :func:`same_value`,
 :func:`excluded`) and cross-checked against ``compare.py``'s own ``match N/M`` line.
 
 usage: scripts/differential.py [--only SUBSTRING] [--modes d1,d2] [--jobs N]
-                             [--nut-only] [--out DIR] [--json FILE]
+                             [--nut 2.8.5,2.8.0] [--nut-only] [--out DIR] [--json FILE]
 """
 
 from __future__ import annotations
@@ -51,6 +53,12 @@ DIFFERENCES_DOC = ROOT / "docs" / "differences.md"
 DEFAULT_OUT = ROOT / "build" / "differential"
 KNOWN_SECTION = "## Known differences by capture"
 
+#: where the tests and CI keep NUT 2.8.5 (``NUT_OUT`` of nut_sid.sh); HIDUPS_NUT285 overrides
+NUT285_OUT = Path(os.environ.get("HIDUPS_NUT285",
+                                 Path.home() / ".cache" / "hidups" / "nut-2.8.5"))
+#: driver key → NUT version; "nut" is the reference every test holds hidups to
+NUT_DRIVERS = {"nut": "2.8.5", "nut280": "2.8.0"}
+
 FILLS = ("real", "mid", "random")
 RANDOM_SEED = 1
 MODES = ("d1", "d2")
@@ -59,6 +67,11 @@ MODE_SETTINGS: dict[str, tuple[int, tuple[str, ...], dict[str, str]]] = {
     "d1": (1, (), {}),
     "d2": (2, ("pollfreq=5",), {"UPSEMU_INTR_WAIT_MS": "2100"}),
 }
+#: Devices whose NUT 2.8.5 subdriver moves to another interface (belkin-hid: 10af:0002 to
+#: interface 1; arduino-hid: interface 2, endpoint 4). upsemu emulates one HID interface
+#: (0, endpoint 1), so 2.8.5 runs them there: same descriptor and reports, other interface.
+MOVED_INTERFACE = {("10AF", "0002"), ("2341", "*")}
+INTERFACE_ZERO = ("usb_hid_rep_index=0", "usb_hid_ep_in=1")
 POLLINTERVAL = "2"  # what run_nut.sh writes into its ups.conf; hidups gets the same
 NUT_TIMEOUT_S = 150
 HIDUPS_TIMEOUT_S = 60
@@ -80,13 +93,13 @@ KEPT_NAMES = frozenset({"driver.parameter.pollfreq", "driver.parameter.pollinter
 #: what a known-difference row may say about a difference, and what each kind means
 KINDS = {
     "deliberate": "hidups differs from NUT on purpose (docs/differences.md says why)",
-    "NUT bug": "NUT 2.8.0 is wrong; hidups gives the right value",
-    "NUT change after 2.8.0": "hidups follows a later NUT, not the 2.8.0 binary used here",
+    "NUT bug": "NUT is wrong; hidups gives the right value",
+    "NUT change after 2.8.0": "hidups follows NUT 2.8.5, not the 2.8.0 binary (nut280 rows)",
     "not yet": "hidups does not do this yet; to be fixed",
     "emulation": "the emulated device is not the real one (serial, mid-filled reports)",
     "snapshot": "the capture's upsc output was taken at another time, version or setting",
 }
-AGAINST = ("nut", "upsc")
+AGAINST = ("nut", "nut280", "upsc")  # NUT 2.8.5, NUT 2.8.0, the capture's snapshot
 DEVICE_ROW = "(device)"  # variable column value: the drivers disagree on accepting the device
 
 
@@ -258,16 +271,44 @@ def _classify(rc: int, variables: Mapping[str, str], stderr: str) -> str:
     return "error"
 
 
-def run_nut(device: Path, mode: str, emulator: Path) -> DriverRun:
-    """Debian's usbhid-ups in dump mode, through upsemu's run_nut.sh."""
+def nut285_root(out: Path | None = None) -> Path | None:
+    """The NUT 2.8.5 prefix nut_sid.sh unpacked (NUT285_OUT, else upsemu's out/), or None."""
+    for base in (out or NUT285_OUT, UPSEMU_DIR / "out" / "nut-2.8.5"):
+        root = base / "root"
+        if (base / ".complete").exists() and (root / "usr/libexec/nut/usbhid-ups").exists():
+            return root
+    return None
+
+
+def nut_env(version: str) -> dict[str, str]:
+    """run_nut.sh's environment for one NUT version: 2.8.0 is the system's /lib/nut."""
+    if version == "2.8.0":
+        return {"NUT_VERSION": "2.8.0", "NUT_ROOT": ""}
+    root = nut285_root() if version == "2.8.5" else None
+    if root is None:
+        raise RuntimeError(f"NUT {version} is not unpacked: run NUT_OUT={NUT285_OUT} "
+                           f"{UPSEMU_DIR / 'nut_sid.sh'}")
+    return {"NUT_ROOT": str(root)}
+
+
+def nut_interface_options(device: Path, version: str) -> tuple[str, ...]:
+    """``usb_hid_rep_index=0 usb_hid_ep_in=1`` for a device NUT 2.8.5 looks for elsewhere."""
+    vid, pid = device_ids(device)
+    if version != "2.8.0" and ((vid, pid) in MOVED_INTERFACE or (vid, "*") in MOVED_INTERFACE):
+        return INTERFACE_ZERO
+    return ()
+
+
+def run_nut(device: Path, mode: str, emulator: Path, version: str = "2.8.5") -> DriverRun:
+    """NUT's usbhid-ups (``version``) in dump mode, through upsemu's run_nut.sh."""
     count, options, emu_env = MODE_SETTINGS[mode]
     cmd = [str(UPSEMU_DIR / "run_nut.sh"), "-p", POLLINTERVAL]
     if count != 1:
         cmd += ["-d", str(count)]
-    for option in options:
+    for option in (*options, *nut_interface_options(device, version)):
         cmd += ["-x", option]
     cmd.append(str(device))
-    env = {**os.environ, **emu_env, "UPSEMU_LIB": str(emulator)}
+    env = {**os.environ, **emu_env, "UPSEMU_LIB": str(emulator), **nut_env(version)}
     t0 = time.monotonic()
     rc, out, err = _run(cmd, env, NUT_TIMEOUT_S)
     variables = parse_dump(out)
@@ -538,7 +579,7 @@ def rows_used(comparison: Comparison, rows: Sequence[KnownDifference], against: 
 
 
 def outcome_problem(nut: DriverRun, hidups: DriverRun, rows: Sequence[KnownDifference],
-                    case: Case, mode: str) -> str | None:
+                    case: Case, mode: str, against: str = "nut") -> str | None:
     """A refusal on one side only, unless documented as a ``(device)`` row.
 
     When NUT itself fails on the emulated device (not a refusal) there is no
@@ -548,11 +589,12 @@ def outcome_problem(nut: DriverRun, hidups: DriverRun, rows: Sequence[KnownDiffe
     hidups_accepts = hidups.outcome == "ok"
     if nut.outcome == "error" or nut_accepts == hidups_accepts:
         return None
-    if explain(rows, "nut", case, mode, DEVICE_ROW):
+    if explain(rows, against, case, mode, DEVICE_ROW):
         return None
+    version = NUT_DRIVERS[against]
     if nut_accepts:
-        return f"NUT reads the device, hidups does not: {hidups.stderr_tail[-3:]}"
-    return f"NUT 2.8.0 {nut.outcome} the device, hidups accepts it ({hidups.subdriver})"
+        return f"NUT {version} reads the device, hidups does not: {hidups.stderr_tail[-3:]}"
+    return f"NUT {version} {nut.outcome} the device, hidups accepts it ({hidups.subdriver})"
 
 
 # --- the batch ------------------------------------------------------------------------------
@@ -562,16 +604,27 @@ def outcome_problem(nut: DriverRun, hidups: DriverRun, rows: Sequence[KnownDiffe
 class CaseResult:
     case: Case
     device: str
-    nut: dict[str, DriverRun] = field(default_factory=dict)
+    nut: dict[str, DriverRun] = field(default_factory=dict)  # NUT 2.8.5, the reference
     hidups: dict[str, DriverRun] = field(default_factory=dict)
+    nut280: dict[str, DriverRun] = field(default_factory=dict)  # Debian 12's NUT 2.8.0
+
+    def reference(self, against: str) -> dict[str, DriverRun]:
+        """The runs of NUT driver key ``against`` ("nut" or "nut280")."""
+        runs: dict[str, DriverRun] = getattr(self, against)
+        return runs
 
 
-Run = tuple[Case, str, str]  # (case, mode, "nut" | "hidups")
-DRIVERS: dict[str, Callable[[Path, str, Path], DriverRun]] = {"nut": run_nut, "hidups": run_hidups}
+Run = tuple[Case, str, str]  # (case, mode, "nut" | "nut280" | "hidups")
+DRIVERS: dict[str, Callable[[Path, str, Path], DriverRun]] = {
+    "nut": lambda device, mode, emu: run_nut(device, mode, emu, NUT_DRIVERS["nut"]),
+    "nut280": lambda device, mode, emu: run_nut(device, mode, emu, NUT_DRIVERS["nut280"]),
+    "hidups": run_hidups,
+}
 
 
-def all_runs(cases: Iterable[Case], modes: Iterable[str], with_hidups: bool) -> list[Run]:
-    drivers = ["nut", "hidups"] if with_hidups else ["nut"]
+def all_runs(cases: Iterable[Case], modes: Iterable[str], with_hidups: bool,
+             nuts: Sequence[str] = tuple(NUT_DRIVERS)) -> list[Run]:
+    drivers = [*nuts, "hidups"] if with_hidups else list(nuts)
     return [(c, m, d) for c in cases for m in modes for d in drivers]
 
 
@@ -612,24 +665,31 @@ def case_report(result: CaseResult, rows: Sequence[KnownDifference], out_dir: Pa
     }
     dumps = out_dir / "dumps"
     dumps.mkdir(parents=True, exist_ok=True)
-    for mode, nut in sorted(result.nut.items()):
-        entry: dict[str, Any] = {"nut": _run_json(nut)}
-        nut_file = write_dump(nut.variables, dumps / f"{case.name}.{mode}.nut.txt")
+    for mode in sorted({*result.nut, *result.nut280}):
+        entry: dict[str, Any] = {}
         hidups = result.hidups.get(mode)
         if hidups is not None:
             entry["hidups"] = _run_json(hidups)
             hid_file = write_dump(hidups.variables, dumps / f"{case.name}.{mode}.hidups.txt")
+        for against in NUT_DRIVERS:
+            nut = result.reference(against).get(mode)
+            if nut is None:
+                continue
+            entry[against] = _run_json(nut)
+            nut_file = write_dump(nut.variables, dumps / f"{case.name}.{mode}.{against}.txt")
+            if hidups is None:
+                continue
             cmp = compare(nut.variables, hidups.variables)
-            entry["comparison"] = {
+            entry["comparison" if against == "nut" else f"comparison_{against}"] = {
                 "matched": cmp.matched, "total": cmp.total,
                 "compare_py": compare_py_figure(nut_file, hid_file),
                 "only_nut": cmp.only_reference, "only_hidups": cmp.only_hidups,
                 "differ": {k: list(v) for k, v in cmp.differ.items()},
                 "undocumented": {k: list(v) for k, v in
-                                 undocumented(cmp, rows, "nut", case, mode).items()},
-                "rows_used": sorted(rows_used(cmp, rows, "nut", case, mode)
-                                    | _device_row(nut, hidups, rows, case, mode)),
-                "outcome_problem": outcome_problem(nut, hidups, rows, case, mode),
+                                 undocumented(cmp, rows, against, case, mode).items()},
+                "rows_used": sorted(rows_used(cmp, rows, against, case, mode)
+                                    | _device_row(nut, hidups, rows, case, mode, against)),
+                "outcome_problem": outcome_problem(nut, hidups, rows, case, mode, against),
                 "not_runnable": probe is not None and hidups.outcome != "ok",
             }
         report["modes"][mode] = entry
@@ -660,22 +720,25 @@ def _run_json(run: DriverRun) -> dict[str, Any]:
 
 
 def _device_row(nut: DriverRun, hidups: DriverRun, rows: Sequence[KnownDifference],
-                case: Case, mode: str) -> set[int]:
-    if (nut.outcome == "ok") == (hidups.outcome == "ok") or nut.outcome == "error":
+                case: Case, mode: str, against: str = "nut") -> set[int]:
+    if nut.outcome != "error" and (nut.outcome == "ok") == (hidups.outcome == "ok"):
         return set()
-    row = explain(rows, "nut", case, mode, DEVICE_ROW)
+    # a refusal on one side only, or NUT unable to run the emulated device at all
+    row = explain(rows, against, case, mode, DEVICE_ROW)
     return {row.line} if row else set()
 
 
 def rows_used_by(result: CaseResult, rows: Sequence[KnownDifference]) -> set[int]:
     """Line numbers of the rows that explain some difference of this case."""
     case, used = result.case, set()
-    for mode, nut in result.nut.items():
-        hidups = result.hidups.get(mode)
-        if hidups is None:
-            continue
-        used |= rows_used(compare(nut.variables, hidups.variables), rows, "nut", case, mode)
-        used |= _device_row(nut, hidups, rows, case, mode)
+    for against in NUT_DRIVERS:
+        for mode, nut in result.reference(against).items():
+            hidups = result.hidups.get(mode)
+            if hidups is None:
+                continue
+            used |= rows_used(compare(nut.variables, hidups.variables), rows, against, case,
+                              mode)
+            used |= _device_row(nut, hidups, rows, case, mode, against)
     snapshot = upsc_snapshot(case.capture) if case.fill == "real" else None
     if snapshot is not None:
         for run in (result.nut.get("d1"), result.hidups.get("d1")):
@@ -684,21 +747,24 @@ def rows_used_by(result: CaseResult, rows: Sequence[KnownDifference]) -> set[int
     return used
 
 
-def stale_rows(results: Mapping[Case, CaseResult], rows: Sequence[KnownDifference]
-               ) -> list[KnownDifference]:
-    """Rows that explain no difference of any of these cases (to be deleted)."""
+def stale_rows(results: Mapping[Case, CaseResult], rows: Sequence[KnownDifference],
+               against: Iterable[str] = ("nut", "nut280", "upsc")) -> list[KnownDifference]:
+    """Rows (of the ``against`` columns) that explain no difference of any case."""
     used: set[int] = set()
     for result in results.values():
         used |= rows_used_by(result, rows)
-    return [r for r in rows if r.line not in used]
+    wanted = set(against)
+    return [r for r in rows if r.line not in used and r.against in wanted]
 
 
 # --- command line -----------------------------------------------------------------------------
 
 
-def _figure(entry: Mapping[str, Any]) -> str:
-    cmp = entry.get("comparison")
-    nut = entry["nut"]
+def _figure(entry: Mapping[str, Any], against: str = "nut") -> str:
+    cmp = entry.get("comparison" if against == "nut" else f"comparison_{against}")
+    nut = entry.get(against)
+    if nut is None:
+        return "-"
     if nut["outcome"] != "ok":
         return str(nut["outcome"])
     if cmp is None:
@@ -711,25 +777,42 @@ def _figure(entry: Mapping[str, Any]) -> str:
     return figure
 
 
-def print_table(reports: Sequence[Mapping[str, Any]], modes: Sequence[str]) -> None:
+def print_table(reports: Sequence[Mapping[str, Any]], modes: Sequence[str],
+                nuts: Sequence[str] = tuple(NUT_DRIVERS)) -> None:
+    """One line per case: a match figure per NUT version and mode, undocumented names."""
+    cols = [(a, m) for a in nuts for m in modes]
     head = f"{'case':<50} {'NUT subdriver':<28} {'vars':>4}"
-    head += "".join(f" {m + ' match':>10}" for m in modes) + "  undocumented"
+    head += "".join(f" {NUT_DRIVERS[a] + ' ' + m:>10}" for a, m in cols) + "  undocumented"
     print(head)
     for rep in reports:
         first = rep["modes"][modes[0]]
-        nut = first["nut"]
+        nut = first.get(nuts[0]) or {"subdriver": "", "nvars": 0}
         line = f"{rep['capture'] + '.' + rep['fill']:<50} {nut['subdriver'][:28]:<28} "
         line += f"{nut['nvars']:>4}"
         undoc: set[str] = set()
-        for m in modes:
+        for against, m in cols:
             entry = rep["modes"][m]
-            line += f" {_figure(entry):>10}"
-            cmp = entry.get("comparison")
+            line += f" {_figure(entry, against):>10}"
+            cmp = entry.get("comparison" if against == "nut" else f"comparison_{against}")
             if cmp and not cmp["not_runnable"]:
-                undoc |= set(cmp["undocumented"])
+                tag = "" if against == "nut" else f"({NUT_DRIVERS[against]})"
+                undoc |= {name + tag for name in cmp["undocumented"]}
                 if cmp["outcome_problem"]:
-                    undoc.add(DEVICE_ROW)
+                    undoc.add(DEVICE_ROW + tag)
         print(line + "  " + (" ".join(sorted(undoc)) or "-"))
+
+
+def totals(reports: Sequence[Mapping[str, Any]], modes: Sequence[str],
+           against: str) -> tuple[int, int]:
+    """Matched and compared variables over every case and mode, against one NUT."""
+    matched = total = 0
+    for rep in reports:
+        for m in modes:
+            key = "comparison" if against == "nut" else f"comparison_{against}"
+            cmp = rep["modes"][m].get(key)
+            if cmp and not cmp["not_runnable"]:
+                matched, total = matched + cmp["matched"], total + cmp["total"]
+    return matched, total
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -737,6 +820,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", help="cases whose name (capture.fill) contains this")
     parser.add_argument("--modes", default=",".join(MODES), help="d1,d2 (default both)")
     parser.add_argument("--jobs", type=int, default=12)
+    parser.add_argument("--nut", default="2.8.5,2.8.0",
+                        help="NUT versions to run, reference first (default 2.8.5,2.8.0)")
     parser.add_argument("--nut-only", action="store_true", help="do not run hidups")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--json", type=Path, help="results file (default OUT/results.json)")
@@ -744,6 +829,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     modes = [m for m in args.modes.split(",") if m]
     if not set(modes) <= set(MODES):
         parser.error(f"--modes: choose from {', '.join(MODES)}")
+    by_version = {v: k for k, v in NUT_DRIVERS.items()}
+    try:
+        nuts = [by_version[v] for v in args.nut.split(",") if v]
+    except KeyError as exc:
+        parser.error(f"--nut: unknown version {exc}; choose from {', '.join(by_version)}")
     cases = all_cases(args.only)
     if not cases:
         print(f"no case matches {args.only!r} in {CAPTURES}", file=sys.stderr)
@@ -754,11 +844,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     probe = None if args.nut_only else probe_hidups(emulator)
     if probe:
         print(f"hidups not runnable yet: {probe}", file=sys.stderr)
-    results = run_batch(all_runs(cases, modes, not args.nut_only), emulator,
+    results = run_batch(all_runs(cases, modes, not args.nut_only, nuts), emulator,
                         lambda c: make_device_file(c, args.out / "devices"), jobs=args.jobs)
     reports = [case_report(results[c], rows, args.out, probe) for c in cases]
-    print_table(reports, modes)
-    stale = stale_rows(results, rows) if args.only is None and not args.nut_only else []
+    print_table(reports, modes, nuts)
+    for against in nuts:
+        matched, total = totals(reports, modes, against)
+        share = f" ({100 * matched / total:.1f}%)" if total else ""
+        print(f"hidups against NUT {NUT_DRIVERS[against]}: {matched}/{total} variables{share}")
+    full = args.only is None and not args.nut_only
+    stale = stale_rows(results, rows, [*nuts, "upsc"]) if full else []
     for row in stale:
         print(f"known difference explains nothing here: {DIFFERENCES_DOC.name}:{row.line} "
               f"{row.capture_glob} {row.fill_glob} {row.mode_glob} {row.variable}")

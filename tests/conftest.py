@@ -33,5 +33,62 @@ def require_nut() -> None:
     )
 
 
+#: where .ci/run (nut_sid.sh with NUT_OUT) keeps NUT 2.8.5; HIDUPS_NUT285 overrides
+NUT285_OUT = Path(os.environ.get("HIDUPS_NUT285",
+                                 Path.home() / ".cache" / "hidups" / "nut-2.8.5"))
+
+
+def nut285_root() -> Path | None:
+    """The unpacked NUT 2.8.5 prefix (NUT285_OUT, else upsemu's own out/), or None."""
+    for base in (NUT285_OUT, UPSEMU_DIR / "out" / "nut-2.8.5"):
+        if (base / ".complete").exists() and (base / "root/usr/libexec/nut/usbhid-ups").exists():
+            return base / "root"
+    return None
+
+
+def nut285_bin(name: str) -> Path:
+    """nut_sid.sh's wrapper for a NUT 2.8.5 program (``usbhid-ups``, ``upsd``, ``upsc``...)."""
+    root = nut285_root()
+    assert root is not None, "call require_nut285() first"
+    return root.parent / "bin" / name
+
+
+def require_nut285() -> None:
+    """NUT 2.8.5, the reference, unpacked by upsemu's nut_sid.sh (.ci/run does it)."""
+    require(
+        nut285_root() is not None,
+        f"NUT 2.8.5 is not unpacked: run NUT_OUT={NUT285_OUT} {UPSEMU_DIR / 'nut_sid.sh'}",
+    )
+
+
+#: A NUT source tree (gen-usbhid-subdriver.sh, drivers/libhid.c): an explicit opt-in.
+#: CI has none (no source tarballs), so tests marked ``nut_source`` are deselected (not
+#: skipped, not counted) unless HIDUPS_NUT_SOURCE names a tree; set, a missing file fails.
+NUT_SOURCE = os.environ.get("HIDUPS_NUT_SOURCE")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "nut_source: needs a NUT source tree; opt-in with HIDUPS_NUT_SOURCE=DIR, "
+        "deselected otherwise (CI does not run or count these)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if NUT_SOURCE:
+        return
+    dropped = [item for item in items if item.get_closest_marker("nut_source")]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not item.get_closest_marker("nut_source")]
+
+
+def nut_source_file(relative: str) -> Path:
+    """A file of the opted-in NUT source tree; missing is an error, never a skip."""
+    assert NUT_SOURCE, "only nut_source tests call this (deselected without the opt-in)"
+    path = Path(NUT_SOURCE) / relative
+    assert path.exists(), f"HIDUPS_NUT_SOURCE={NUT_SOURCE} has no {relative}"
+    return path
+
+
 def require_shared() -> None:
     require(SHARED_CAPTURES.is_dir(), f"{SHARED_CAPTURES} is not present")

@@ -1,4 +1,4 @@
-"""Glue between pytest and ``tools/differential.py`` (the differential runner).
+"""Glue between pytest and ``scripts/differential.py`` (the differential runner).
 
 The runner holds the logic (cases, driver runs, comparison, the known-differences
 table); this module loads it by path (``tools/`` is not a package), works out which
@@ -35,7 +35,10 @@ def _load_runner() -> ModuleType:
 runner = _load_runner()
 
 #: test functions that need hidups runs (the others need NUT only)
-HIDUPS_TESTS = ("test_hidups_matches_nut", "test_hidups_matches_upsc_snapshot")
+HIDUPS_TESTS = ("test_hidups_matches_nut", "test_hidups_matches_nut280",
+                "test_hidups_matches_upsc_snapshot")
+#: test functions that need Debian's NUT 2.8.0 (the second column); the rest need 2.8.5 only
+NUT280_TESTS = ("test_hidups_matches_nut280",)
 
 
 def nut_cases() -> list[Any]:
@@ -53,7 +56,10 @@ def case_id(case: Any) -> str:
 
 
 def runs_for(items: Iterable[pytest.Item]) -> set[tuple[Any, str, str]]:
-    """The (case, mode, driver) runs that the collected differential tests need."""
+    """The (case, mode, driver) runs that the collected differential tests need.
+
+    Driver "nut" is NUT 2.8.5 (the reference), "nut280" Debian's 2.8.0.
+    """
     runs: set[tuple[Any, str, str]] = set()
     for item in items:
         callspec = getattr(item, "callspec", None)
@@ -64,6 +70,8 @@ def runs_for(items: Iterable[pytest.Item]) -> set[tuple[Any, str, str]]:
         if not isinstance(case, runner.Case):
             continue
         runs.add((case, mode, "nut"))
+        if name in NUT280_TESTS:
+            runs.add((case, mode, "nut280"))
         if name in HIDUPS_TESTS:
             runs.add((case, mode, "hidups"))
         if name == "test_comparator_agrees_with_compare_py":
@@ -80,8 +88,9 @@ class Batch:
     rows: list[Any] = field(default_factory=list)
     wall_s: float = 0.0
 
-    def nut(self, case: Any, mode: str) -> Any:
-        return self.results[case].nut[mode]
+    def nut(self, case: Any, mode: str, against: str = "nut") -> Any:
+        """NUT's run: ``against`` "nut" is 2.8.5, "nut280" is 2.8.0."""
+        return self.results[case].reference(against)[mode]
 
     def hidups(self, case: Any, mode: str) -> Any:
         return self.results[case].hidups[mode]

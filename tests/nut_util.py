@@ -1,6 +1,9 @@
 """Run NUT's real ``upsd`` rootless on loopback, and its clients against it.
 
-``upsd`` (Debian's ``/lib/nut/upsd``) is an external measuring instrument here: it is
+``upsd`` is an external measuring instrument here, NUT 2.8.5's (the reference: the
+Debian sid build nut_sid.sh unpacks, run through its wrappers) whenever it is unpacked;
+without it, Debian 12's 2.8.0 in ``/lib/nut`` outside CI, and an error in CI
+(``HIDUPS_REQUIRE_NUT=1``). ``HIDUPS_NUT_STACK=2.8.0`` asks for 2.8.0 explicitly. It is
 started in the foreground with a throw-away ``NUT_CONFPATH``/``NUT_STATEPATH``, a free
 TCP port on 127.0.0.1, and ``upsd.users`` holding an admin (``actions = SET``,
 ``instcmds = ALL``) and a upsmon user. Drivers (ours, or NUT's) put their sockets in
@@ -28,7 +31,31 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-UPSD = "/lib/nut/upsd"
+
+def stack_version() -> str:
+    """The NUT version whose upsd and clients the end-to-end tests use (see above)."""
+    from conftest import nut285_root
+
+    wanted = os.environ.get("HIDUPS_NUT_STACK")
+    if wanted == "2.8.0":
+        return "2.8.0"
+    if nut285_root() is not None:
+        return "2.8.5"
+    if wanted == "2.8.5" or os.environ.get("HIDUPS_REQUIRE_NUT") == "1":
+        raise RuntimeError("NUT 2.8.5 is not unpacked (run .ci/run or upsemu's nut_sid.sh "
+                           "with NUT_OUT=~/.cache/hidups/nut-2.8.5)")
+    return "2.8.0"
+
+
+def nut_program(name: str) -> str:
+    """Path of a NUT program (upsd, upsc, upscmd, upsrw, upsmon) of :func:`stack_version`."""
+    from conftest import nut285_bin
+
+    if stack_version() == "2.8.5":
+        return str(nut285_bin(name))
+    if name in ("upsd", "upsmon"):
+        return f"/lib/nut/{name}"  # /sbin/upsmon is Debian's wrapper needing nut.conf MODE
+    return name  # the clients are on PATH (nut-client)
 ADMIN, ADMIN_PASSWORD = "admin", "adminpass"
 MONITOR, MONITOR_PASSWORD = "monuser", "monpass"
 
@@ -89,8 +116,10 @@ class Upsd:
     # --- clients -----------------------------------------------------------------------
 
     def run(self, *argv: str, timeout: float = 10.0) -> subprocess.CompletedProcess[str]:
+        """A NUT client of the stack's version (``upsc``, ``upscmd``, ``upsrw``...)."""
+        program = nut_program(argv[0]) if argv[0] in ("upsc", "upscmd", "upsrw") else argv[0]
         return subprocess.run(
-            list(argv), capture_output=True, text=True, timeout=timeout, env=self.env
+            [program, *argv[1:]], capture_output=True, text=True, timeout=timeout, env=self.env
         )
 
     def upsc(self, ups: str, var: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -172,7 +201,7 @@ def start_upsd(ups_conf: str, *, root: Path | None = None, maxage: int = 15,
     write_config(upsd, ups_conf, maxage=maxage)
     log = open(upsd.log_path, "wb")  # noqa: SIM115 - closed when upsd exits
     upsd.proc = subprocess.Popen(
-        [UPSD, "-F", "-u", getpass.getuser()],
+        [nut_program("upsd"), "-F", "-u", getpass.getuser()],
         stdout=log, stderr=subprocess.STDOUT, env=upsd.env,
     )
     log.close()

@@ -1,25 +1,32 @@
 """The standard usage names against NUT's own table.
 
-NUT's ``hid_usage_lkp`` (drivers/libhid.c) is read from the NUT source tree next to
-the project when it is there. NUT searches it front to back both ways, so for every
-code the first name is what ``Path:`` lines print, and for every name (case-insensitive)
-the first code is what a path string means: ``NUT_STANDARD`` must answer the same.
+The reference is NUT 2.8.5's binary: its ``explore`` dump (debug level 1, upsemu) of
+every corpus descriptor prints each element's path with NUT's names, and a usage code
+NUT has no name for as 8 hex digits. Each printed component, matched with the usage code
+our parser finds at the same place, must be what ``NUT_STANDARD`` names that code.
+
+Opt-in (``HIDUPS_NUT_SOURCE``, deselected in CI): NUT's ``hid_usage_lkp``
+(drivers/libhid.c) from a source tree, the whole table both ways: NUT searches it front
+to back, so for every code the first name is what ``Path:`` lines print, and for every
+name (case-insensitive) the first code is what a path string means.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import nut_source_file, require, require_nut285, require_shared
+from shared_captures import shared_capture_files
 
-from hidups.descriptor import format_path, parse_path
+from hidups.capture.nut_dump import skipped_by_nut
+from hidups.descriptor import ReportDescriptor, format_path, parse_path
+from hidups.device import DeviceInfo
 from hidups.usages import NUT_STANDARD, STANDARD
 
-NUT_SOURCES = [Path(os.environ.get("HIDUPS_NUT_SOURCE", ROOT.parent / "nutsrc-2.8.0")),
-               ROOT.parent / "nutsrc"]
 _ROW = re.compile(r'\{\s*"([^"]+)",\s*0[xX]([0-9a-fA-F]{8})\s*\}')
 
 
@@ -30,11 +37,9 @@ def nut_usage_table(source: Path) -> list[tuple[str, int]]:
     return [(name, int(code, 16)) for name, code in _ROW.findall(table)]
 
 
-@pytest.mark.parametrize("source", NUT_SOURCES, ids=lambda p: p.name)
-def test_nut_standard_is_nuts_table(source: Path) -> None:
-    if not (source / "drivers" / "libhid.c").exists():
-        pytest.skip(f"no NUT source at {source}")
-    rows = nut_usage_table(source)
+@pytest.mark.nut_source
+def test_nut_standard_is_nuts_table() -> None:
+    rows = nut_usage_table(nut_source_file("drivers/libhid.c").parents[1])
     assert len(rows) > 160
     first_name: dict[int, str] = {}
     first_code: dict[str, int] = {}
@@ -60,3 +65,61 @@ def test_standard_adds_only_names_nut_lacks() -> None:
     assert format_path((0x840004, 0x840006), NUT_STANDARD) == "UPS.00840006"
     assert format_path((0x840004, 0x840006), STANDARD) == "UPS.PeripheralDevice"
     assert parse_path("ups.ideviceNAME", STANDARD) == (0x840004, 0x850088)
+
+
+_HEX_USAGE = re.compile(r"^[0-9a-f]{8}$")
+_INDEX_USAGE = re.compile(r"^\[(\d+)\]$")  # NUT prints 0x00ffNNNN (array index) as [N]
+
+
+def names_against_codes(capture: Path, library: Path) -> tuple[int, list[str]]:
+    """(components checked, problems) for one descriptor's NUT 2.8.5 explore dump."""
+    from upsemu_util import device_file, nut_explore_paths
+
+    doc = json.loads(capture.read_text())
+    lines = nut_explore_paths(device_file(capture, "random", 1), library)
+    device = DeviceInfo(int(doc["vendorid"], 16), int(doc["productid"], 16))
+    desc = ReportDescriptor.from_bytes(bytes.fromhex(doc["descriptor_hex"]))
+    fields = [f for f in desc.fields if not skipped_by_nut(f, device)]
+    problems = [] if len(fields) == len(lines) else [
+        f"NUT printed {len(lines)} paths, our parser has {len(fields)} elements"]
+    checked = 0
+    for line, field in zip(lines, fields, strict=False):
+        printed = line[len("Path: "):].split(",", 1)[0].split(".")
+        if len(printed) != len(field.path):
+            problems.append(f"{line}: {len(field.path)} usages in our path")
+            continue
+        for name, code in zip(printed, field.path, strict=True):
+            checked += 1
+            ours = NUT_STANDARD.name(code)
+            index = _INDEX_USAGE.match(name)
+            if index:
+                if code != 0x00FF0000 + int(index[1]) or ours is not None:
+                    problems.append(f"{name}: code {code:08x}, NUT_STANDARD says {ours!r}")
+            elif _HEX_USAGE.match(name):  # NUT has no name for this code
+                if int(name, 16) != code or ours is not None:
+                    problems.append(f"{name}: NUT has no name, we say {ours!r} ({code:08x})")
+            elif ours != name:
+                problems.append(f"{code:08x}: NUT prints {name!r}, NUT_STANDARD {ours!r}")
+    return checked, problems
+
+
+@pytest.mark.nut
+@pytest.mark.upsemu
+@pytest.mark.slow
+def test_nut_standard_names_what_nut_285_prints() -> None:
+    """Every usage component of every path NUT 2.8.5 prints, on all corpus descriptors."""
+    require_shared()
+    require_nut285()
+    from upsemu_util import try_build_upsemu
+
+    library, why = try_build_upsemu()
+    require(library is not None, f"upsemu unavailable: {why}")
+    assert library is not None
+    captures = [p for p in shared_capture_files()
+                if json.loads(p.read_text()).get("descriptor_hex")]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda p: names_against_codes(p, library), captures))
+    checked = sum(n for n, _ in results)
+    bad = {c.stem: p[:5] for c, (_, p) in zip(captures, results, strict=True) if p}
+    assert checked > 8000, checked  # 2517 paths of 3 to 5 usages
+    assert not bad, bad

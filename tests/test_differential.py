@@ -1,9 +1,11 @@
-"""hidups against Debian's NUT 2.8.0 usbhid-ups, on the same emulated device.
+"""hidups against NUT 2.8.5's usbhid-ups (the reference) and Debian's 2.8.0, on one device.
 
-For every shared capture with a report descriptor and every fill, both drivers run
-in dump mode on one upsemu device file; every variable NUT gives must come out of
+For every shared capture with a report descriptor and every fill, the drivers run in
+dump mode on one upsemu device file; every variable NUT 2.8.5 gives must come out of
 hidups with an equal value, unless docs/differences.md ("Known differences by
-capture") explains it. NUT runs live in this session (one batch, in parallel).
+capture", rows ``nut``) explains it. Debian 12's NUT 2.8.0 is the second column: the
+same check against its run, with its own rows (``nut280``). NUT runs live in this
+session (one batch, in parallel); 2.8.5 is the Debian sid build nut_sid.sh unpacks.
 
 While the hidups driver cannot run at all (detected: it gives no variables on
 upsemu's sample device either), hidups-side cases xfail; the moment it runs, they
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require, require_nut, require_shared
+from conftest import require, require_nut, require_nut285, require_shared
 from differential_util import (
     Batch,
     case_id,
@@ -36,6 +38,7 @@ UPSC_CASES = upsc_cases()
 def batch(request: pytest.FixtureRequest) -> Batch:
     """All driver runs the selected tests need, run once, in parallel."""
     require_nut()
+    require_nut285()
     require_shared()
     from upsemu_util import device_file, try_build_upsemu
 
@@ -52,22 +55,45 @@ def batch(request: pytest.FixtureRequest) -> Batch:
 @pytest.mark.slow
 def test_hidups_matches_nut(batch: Batch, case: Any, mode: str,
                             record_property: Any) -> None:
-    """Every NUT variable comes out of hidups with NUT's value, or is documented."""
-    nut, hidups = batch.nut(case, mode), batch.hidups(case, mode)
+    """Every NUT 2.8.5 variable comes out of hidups with NUT's value, or is documented."""
+    check_against(batch, case, mode, "nut", record_property)
+
+
+@pytest.mark.parametrize("mode", runner.MODES)
+@pytest.mark.parametrize("case", NUT_CASES, ids=case_id)
+@pytest.mark.nut
+@pytest.mark.upsemu
+@pytest.mark.slow
+def test_hidups_matches_nut280(batch: Batch, case: Any, mode: str,
+                               record_property: Any) -> None:
+    """Second column: the same against Debian 12's NUT 2.8.0, with its own ``nut280`` rows."""
+    check_against(batch, case, mode, "nut280", record_property)
+
+
+def check_against(batch: Batch, case: Any, mode: str, against: str,
+                  record_property: Any) -> None:
+    """hidups against one NUT version's run of ``case``; ``against`` names the rows."""
+    version = runner.NUT_DRIVERS[against]
+    nut, hidups = batch.nut(case, mode, against), batch.hidups(case, mode)
     if nut.outcome == "error":
-        pytest.skip(f"NUT 2.8.0 cannot run this device on upsemu: {nut.stderr_tail[-2:]}")
+        # no oracle: allowed only where a (device) row says why NUT cannot run it
+        assert runner.explain(batch.rows, against, case, mode, runner.DEVICE_ROW), (
+            f"NUT {version} cannot run {case.name} on upsemu: {nut.stderr_tail[-3:]}")
+        return
     batch.xfail_if_not_runnable(hidups)
-    problem = runner.outcome_problem(nut, hidups, batch.rows, case, mode)
+    problem = runner.outcome_problem(nut, hidups, batch.rows, case, mode, against)
     assert problem is None, problem
     if nut.outcome != "ok":
         return  # both drivers refuse the device, as they should
     comparison = runner.compare(nut.variables, hidups.variables)
+    record_property("nut_version", version)
     record_property("match", f"{comparison.matched}/{comparison.total}")
     record_property("only_in_hidups", sorted(comparison.only_hidups))
-    bad = runner.undocumented(comparison, batch.rows, "nut", case, mode)
+    bad = runner.undocumented(comparison, batch.rows, against, case, mode)
     assert not bad, (
-        f"{case.name} {mode}: hidups matches {comparison.matched}/{comparison.total} NUT "
-        f"variables; undocumented differences:\n{describe(bad, 'NUT')}"
+        f"{case.name} {mode}: hidups matches {comparison.matched}/{comparison.total} "
+        f"NUT {version} variables; undocumented differences:\n"
+        f"{describe(bad, 'NUT ' + version)}"
     )
 
 
@@ -90,7 +116,7 @@ def test_hidups_matches_upsc_snapshot(batch: Batch, case: Any) -> None:
 @pytest.mark.upsemu
 @pytest.mark.slow
 def test_nut_matches_upsc_snapshot(batch: Batch, case: Any) -> None:
-    """The upsc rows of docs/differences.md are exactly what NUT 2.8.0 itself shows.
+    """The upsc rows of docs/differences.md are exactly what NUT 2.8.5 itself shows.
 
     Every difference between NUT's real-fill run and the snapshot must be documented,
     and every row written for this capture alone must explain one, so the rows the
@@ -135,11 +161,12 @@ def test_comparator_agrees_with_compare_py(batch: Batch, case: Any, tmp_path: Pa
 def test_every_known_difference_is_still_needed(batch: Batch) -> None:
     """A row that explains nothing any more is a hole in the net: delete it.
 
-    Needs the whole batch (every case, both modes, both drivers), so it skips when
+    Needs the whole batch (every case, both modes, all three drivers), so it skips when
     only part of this file is selected.
     """
     wanted = {(c, m) for c in NUT_CASES for m in runner.MODES}
-    have = {(c, m) for c, result in batch.results.items() for m in result.hidups}
+    have = {(c, m) for c, result in batch.results.items() for m in result.hidups
+            if m in result.nut and m in result.nut280}
     if not wanted <= have:
         pytest.skip("needs the whole differential batch: run all of tests/test_differential.py")
     if batch.probe is not None:
@@ -214,3 +241,19 @@ def test_word_rows_explain_only_their_words() -> None:
     assert bad("OB LB", "LB OB RB")       # shared words in another order
     assert bad("OB", "ALARM OB")
     assert bad("OL", "OL ")               # spacing only: no word differs, no row applies
+
+
+def test_composite_devices_run_by_nut_285_on_interface_zero(tmp_path: Path) -> None:
+    """2.8.5 looks for Liebert 10af:0002 on interface 1 and Arduino on interface 2; upsemu
+    has only interface 0, so the runner tells 2.8.5 so (2.8.0 has no such options)."""
+    def device(vid: str, pid: str) -> Path:
+        path = tmp_path / f"{vid}-{pid}.ups"
+        path.write_text(f"vid: {vid}\npid: {pid}\n")
+        return path
+
+    for vid, pid in (("10af", "0002"), ("2341", "8036"), ("2341", "0001")):
+        assert runner.nut_interface_options(device(vid, pid), "2.8.5") == (
+            "usb_hid_rep_index=0", "usb_hid_ep_in=1")
+        assert runner.nut_interface_options(device(vid, pid), "2.8.0") == ()
+    for vid, pid in (("10af", "0000"), ("051d", "0002")):
+        assert runner.nut_interface_options(device(vid, pid), "2.8.5") == ()

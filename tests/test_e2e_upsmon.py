@@ -28,6 +28,8 @@ from conftest import PROJECT_CAPTURES, require, require_nut
 
 EVENTS = PROJECT_CAPTURES / "apc-back-ups-cs500-events.json"
 UPSMON = "/lib/nut/upsmon"  # /sbin/upsmon is Debian's wrapper that needs nut.conf MODE
+# upsmon stays Debian's 2.8.0 (the upsd it watches is 2.8.5, nut_util): a root test runs it
+# as NUT's unprivileged user, who cannot read 2.8.5's prefix under root's ~/.cache.
 #: Notifications upsmon sends through NOTIFYCMD in this test.
 WATCHED = ("ONLINE", "ONBATT", "LOWBATT", "COMMBAD", "COMMOK", "NOCOMM", "SHUTDOWN",
            "FSD", "REPLBATT")

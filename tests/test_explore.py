@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SHARED_CAPTURES, require, require_shared
+from conftest import ROOT, SHARED_CAPTURES, nut_source_file, require, require_shared
 from shared_captures import shared_capture
 from upsemu_util import device_file, try_build_upsemu, upsemu_env
 
@@ -240,20 +240,21 @@ def test_explore_in_driver_mode(tmp_path: Path) -> None:
     assert load_capture(out_file).descriptor == load_capture(source).descriptor
 
 
-NUT_GEN_SCRIPT = ROOT.parent / "nutsrc" / "scripts" / "subdriver" / "gen-usbhid-subdriver.sh"
+NUT_GEN_SCRIPT = "scripts/subdriver/gen-usbhid-subdriver.sh"
 
 
+@pytest.mark.nut_source
 def test_nuts_own_generator_reads_our_dump(tmp_path: Path) -> None:
     """NUT's gen-usbhid-subdriver.sh (run from a NUT source tree, as a measuring
-    instrument) understands explore's output: the VID:PID and one row per path."""
+    instrument) understands explore's output: the VID:PID and one row per path.
+    Opt-in (HIDUPS_NUT_SOURCE): the script ships only in NUT's source tarball."""
     require_shared()
-    if not NUT_GEN_SCRIPT.exists():
-        pytest.skip(f"no NUT source tree with {NUT_GEN_SCRIPT.name}")
+    script = nut_source_file(NUT_GEN_SCRIPT)
     result = hidups(["explore", "--from", str(SHARED_CAPTURES / "apc-bk650m2-ch-nutddl.json")])
     assert result.returncode == 0, result.stderr
     paths = {line.split(",", 1)[0][len("Path: "):]
              for line in result.stdout.splitlines() if line.startswith("Path: ")}
-    gen = subprocess.run(["sh", str(NUT_GEN_SCRIPT), "-n", "acme"], input=result.stdout,
+    gen = subprocess.run(["sh", str(script), "-n", "acme"], input=result.stdout,
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert gen.returncode == 0, gen.stderr
     source = (tmp_path / "acme-hid.c").read_text()

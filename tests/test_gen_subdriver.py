@@ -16,7 +16,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_CAPTURES, require, require_shared
+from conftest import (
+    SHARED_CAPTURES,
+    nut_source_file,
+    require,
+    require_nut285,
+    require_shared,
+)
 from shared_captures import shared_capture_files
 from subdrivers_testlib import resolved
 
@@ -54,6 +60,19 @@ def _write_and_load(capture: Capture, directory: Path, name: str,
     return subs[0], text, path
 
 
+def nut285_outcome(path: Path) -> str:
+    """What NUT 2.8.5's usbhid-ups does with the capture on upsemu (ok, refused, error)."""
+    require_nut285()
+    from differential_util import runner
+    from upsemu_util import device_file, try_build_upsemu
+
+    library, why = try_build_upsemu()
+    require(library is not None, f"upsemu cannot be built: {why}")
+    assert library is not None
+    outcome: str = runner.run_nut(device_file(path, "mid"), "d1", library, "2.8.5").outcome
+    return outcome
+
+
 @pytest.mark.parametrize("path", _captures_with_descriptor(), ids=lambda p: p.stem)
 def test_generated_matches_claiming_subdriver(path: Path, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
@@ -68,7 +87,9 @@ def test_generated_matches_claiming_subdriver(path: Path, tmp_path: Path,
     generated, _, _ = _write_and_load(capture, tmp_path, "Gen")
     real = _driver_choice(capture)
     if real is None:
-        pytest.skip(f"no subdriver at all takes {capture.device.vidpid}")
+        # nothing to compare with: then NUT 2.8.5 (the reference) must refuse it too
+        assert nut285_outcome(path) == "refused", capture.device.vidpid
+        return
     real_vars, real_status = resolved(real, desc)
     gen_vars, gen_status = resolved(generated, desc)
     assert real_vars, "the claiming subdriver resolves nothing: test would be empty"
@@ -258,10 +279,10 @@ def test_cli_writes_into_directory(tmp_path: Path) -> None:
     assert subs[0].full_name == "My Tripp HID 0.1"
 
 
-NUT_GEN_SCRIPT = Path(__file__).resolve().parents[2] / "nutsrc" / "scripts" / "subdriver" \
-    / "gen-usbhid-subdriver.sh"
+NUT_GEN_SCRIPT = "scripts/subdriver/gen-usbhid-subdriver.sh"
 
 
+@pytest.mark.nut_source
 @pytest.mark.parametrize("name", ["apc-back-ups-cs500-nutddl.json",
                                   "eaton-3s-700-nut2887.json",
                                   "tripplite-4003-nut1268.json"])
@@ -269,8 +290,7 @@ def test_unmapped_only_equals_nuts_script(name: str, tmp_path: Path) -> None:
     """``--unmapped-only`` on a dump gives NUT's gen-usbhid-subdriver.sh's vendor names
     and ``unmapped.*`` rows (NUT's script run from a NUT source tree, as an instrument)."""
     require_shared()
-    if not NUT_GEN_SCRIPT.exists():
-        pytest.skip(f"no NUT source tree with {NUT_GEN_SCRIPT.name}")
+    script = nut_source_file(NUT_GEN_SCRIPT)
     from hidups.cli import main
 
     dump = tmp_path / "dump.txt"
@@ -279,7 +299,7 @@ def test_unmapped_only_equals_nuts_script(name: str, tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[1])
     assert result.returncode == 0, result.stderr
     dump.write_text(result.stdout)
-    nut = subprocess.run(["bash", str(NUT_GEN_SCRIPT), "-n", "acme"], input=result.stdout,
+    nut = subprocess.run(["bash", str(script), "-n", "acme"], input=result.stdout,
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert nut.returncode == 0, nut.stderr
     source = (tmp_path / "acme-hid.c").read_text()

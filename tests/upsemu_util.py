@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from conftest import ROOT, UPSEMU_DIR
+from conftest import ROOT, UPSEMU_DIR, nut285_root
 
 CACHE = Path(os.environ.get("TMPDIR", tempfile.gettempdir())) / "hidups-upsemu"
 _built: Path | None = None
@@ -118,6 +119,39 @@ def run_python(code: str, env: dict[str, str],
     """Run ``code`` in a fresh interpreter (its own pyusb library choice)."""
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                           text=True, timeout=timeout, cwd=ROOT)
+
+
+_NUT_PATH_LINE = re.compile(r"\[D1(?::[^\]]*)?\] (Path: .*)")  # 2.8.5: "[D1:upsname]"
+
+
+_explore_cache: dict[tuple[Path, str], list[str]] = {}
+
+
+def nut_explore_paths(device: Path, library: Path | None = None) -> list[str]:
+    """The ``Path:`` lines NUT 2.8.5's usbhid-ups prints for ``device`` with the
+    ``explore`` subdriver at debug level 1 (HIDDumpTree: standard names, no fix-ups).
+
+    Run live, once per device file and session: the tests that read the same dumps
+    (describe, usage names) share the answer; nothing is kept across sessions.
+    """
+    root = nut285_root()
+    if root is None:
+        raise UpsemuUnavailable("NUT 2.8.5 is not unpacked (nut_sid.sh)")
+    key = (device.resolve(), str(root))
+    if key in _explore_cache:
+        return _explore_cache[key]
+    with tempfile.TemporaryDirectory(prefix="hidups-explore-") as tmp:
+        log = Path(tmp) / "nut.log"
+        env = dict(os.environ, UPSEMU_LIB=str(library or build_upsemu()), NUT_ROOT=str(root))
+        result = subprocess.run(
+            [str(UPSEMU_DIR / "run_nut.sh"), "-D", "1", "-L", str(log), "-x", "explore",
+             str(device)], env=env, capture_output=True, text=True, timeout=180)
+        if result.returncode != 0:
+            raise AssertionError(f"NUT 2.8.5 explore on {device.name} failed:\n"
+                                 f"{result.stdout}{result.stderr}")
+        lines = _NUT_PATH_LINE.findall(log.read_text(errors="replace"))
+    _explore_cache[key] = lines
+    return lines
 
 
 #: libhidapi-libusb (Debian 12: hidapi 0.13) links one libusb function upsemu does not

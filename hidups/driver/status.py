@@ -5,12 +5,17 @@ clears one persistent bit (NUT's ``process_boolean_info``). Once per update the 
 become NUT status words in NUT's fixed order (``ups_status_set``), then the dstate
 layer's last touches apply (``status_commit``: ``ignorelb``, the ``ALARM`` prefix).
 
-Which NUT we follow: NUT 2.8.0's words and order (what the differential tests run:
-CHRG unless fully charged, RB only for "replace battery", CAL last), master's OL/OB
-decision (no power word when the device reports no power bit at all; OB whenever it
-reports not being online, as 2.8.0), and master's
-opt-in options (``onlinedischarge_calibration``, ``lbrb_log_delay_*``, the warning
-throttle), which change nothing unless set. See docs/differences.md.
+Which NUT we follow: NUT 2.8.5 (the reference the differential tests hold us to):
+CAL first (a calibration looks like OB, so upsmon learns first that it is a drill);
+CHRG only when the device says it is not fully charged, or says neither "fully" nor
+"not fully charged" and 0 < battery.charge < 100; RB for "replace battery" and for
+"no battery present". The OL/OB decision is 2.8.5's (OB when the device says offline,
+or says nothing about power while discharging; no power word when it says nothing),
+with one deliberate difference: a device that only clears its online bit (Belkin/
+Liebert AC failure, whose 2.8.5 table maps that to no token at all) gets OB, because
+2.8.5's empty ups.status there hides a real power failure from upsmon. The opt-in
+options (``onlinedischarge_calibration``, ``lbrb_log_delay_*``, the warning throttle)
+change nothing unless set. NUT 2.8.0's differences are rows in docs/differences.md.
 """
 
 from __future__ import annotations
@@ -188,13 +193,16 @@ class StatusSynthesizer:
     def synthesize(
         self, bits: StatusBits, get: Callable[[str], str | None], now: float
     ) -> Synthesis:
-        """NUT's ``ups_status_set``: the status words in NUT 2.8.0's order."""
+        """NUT's ``ups_status_set``: the status words in NUT 2.8.5's order."""
         opts = self.options
         words: list[str] = []
 
         def add(word: str) -> None:
             if word not in words:
                 words.append(word)
+
+        if "cal" in bits:
+            add("CAL")  # 2.8.5 reports a calibration before any power word
 
         if "vrange" in bits:
             reason: str | None = "input voltage out of range"
@@ -210,16 +218,18 @@ class StatusSynthesizer:
         online = "online" in bits
         discharging = "dischrg" in bits
         calibrating = "cal" in bits
+        if "offline" in bits:
+            add("OB")
         if not online:
-            # OB when the device says it is off mains (offline, or online cleared, as
-            # Belkin/Liebert's AC-failure bit does) or discharging; no power word only
-            # when nothing ever reported the power state (master's intent, without its
-            # "!online" blind spot, where a real power failure published no OB).
-            if "offline" in bits or discharging or "online" in bits.reported:
+            # OB when the device says it is off mains or is discharging (2.8.5); also
+            # when it only cleared its online bit (Belkin/Liebert AC failure), where
+            # 2.8.5 publishes no power word at all (deliberate, docs/differences.md).
+            if discharging or "online" in bits.reported:
                 add("OB")
         elif discharging:
             if opts.onlinedischarge_calibration:
                 calibrating = True
+                add("CAL")  # 2.8.5: before OB/OL, like the device's own CAL
             if opts.onlinedischarge_onbattery:
                 add("OB")
             if not opts.onlinedischarge_onbattery and not opts.onlinedischarge_calibration:
@@ -231,7 +241,7 @@ class StatusSynthesizer:
 
         if discharging and "depleted" not in bits:
             add("DISCHRG")
-        if "chrg" in bits and "fullycharged" not in bits:
+        if "chrg" in bits and charging_reported(bits, get):
             add("CHRG")
 
         low = bool(bits.bits & {"lowbatt", "timelimitexp", "shutdownimm"})
@@ -242,7 +252,7 @@ class StatusSynthesizer:
             self.lb_since = None
         if "overload" in bits:
             add("OVER")
-        if "replacebatt" in bits:
+        if "replacebatt" in bits or "nobattery" in bits:
             if self._delay_expired("rb", online, calibrating, now):
                 add("RB")
         else:
@@ -257,8 +267,6 @@ class StatusSynthesizer:
                                  ("essmode", "vendor:default:ESS")) if bit in bits]
         if "off" in bits:
             add("OFF")
-        if calibrating:
-            add("CAL")
         return Synthesis(words, reason, buzz)
 
     def _delay_expired(self, which: str, online: bool, calibrating: bool, now: float) -> bool:
@@ -316,6 +324,17 @@ class StatusSynthesizer:
             "when on battery (option onlinedischarge_onbattery).",
             self.upsname,
         )
+
+
+def charging_reported(bits: StatusBits, get: Callable[[str], str | None]) -> bool:
+    """2.8.5's CHRG condition, given the charging bit: trust "not fully charged"; a
+    device saying neither that nor "fully charged" must show 0 < battery.charge < 100
+    (many set Charging while floating at 100 %)."""
+    if "notfullycharged" in bits:
+        return True
+    if "fullycharged" in bits:
+        return False
+    return get("battery.charge") is not None and 0 < _charge(get) < 100
 
 
 def alarm_texts(bits: StatusBits) -> list[str]:
