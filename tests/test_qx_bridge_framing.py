@@ -17,8 +17,9 @@ from hidups.device import DeviceInfo
 from hidups.errors import Disconnected, ProtocolError, TransportError, TransportTimeout
 from hidups.transport import qx_framing as fr
 from hidups.transport import qx_strings as st
+from hidups.transport.qx_link import as_query
 from hidups.transport.qx_match import BRIDGES, qx_usb_ids
-from hidups.transport.qx_usb import FRAMINGS, QxUsbLink, as_query
+from hidups.transport.qx_usb import FRAMINGS, QxUsbLink
 
 LANGS = bytes([4, 3, 0x09, 0x04])
 
