@@ -124,6 +124,10 @@ class QxDriverSession:
         """``upsdrv_initinfo``: values, writable variables with their enums and ranges,
         the commands."""
         self._out = publisher
+        if self.link is not None and uses_usb_ids(self._device):
+            # nutdrv_qx's upsdrv_initups sets these for a USB bridge (not a serial port)
+            publisher.publish("ups.vendorid", f"{self._device.vendor_id:04x}")
+            publisher.publish("ups.productid", f"{self._device.product_id:04x}")
         result = self.qx.init()
         self._publish(result)
         for name, info in result.rw.items():
