@@ -159,10 +159,9 @@ def explain(name: str, nut: str | None, ours: str | None, protocol: str) -> str 
         return "NUT 2.8.5 driver core variable"
     if name == "driver.version.data":
         return "subdriver version"
-    if name == "battery.voltage" and nut is not None and ours is not None:
-        # 2.8.5's qx_multiply_battvolt keeps the UPS's own text ("22.7"); 2.8.0 "%.2f"
-        if float(nut) == float(ours):
-            return "2.8.5 publishes the UPS's text, 2.8.0 %.2f"
+    # 2.8.5's qx_multiply_battvolt keeps the UPS's own text ("22.7"); 2.8.0 "%.2f"
+    if name == "battery.voltage" and nut and ours and float(nut) == float(ours):
+        return "2.8.5 publishes the UPS's text, 2.8.0 %.2f"
     if protocol.startswith("megatec") and name in MEGATEC_285_I:
         return "2.8.5 megatec I-answer layout"
     return None
