@@ -144,3 +144,113 @@ def test_upscmd_puts_the_same_bytes_on_the_wire(library: Path, tmp_path: Path,
     assert sum(bool(sent) for _, sent in nut.values()) >= 4, nut
     record_property("commands", {c: nut[c] for c in listed})  # type: ignore[operator]
     print(name, {c: nut[c] for c in listed})
+
+
+# --- end to end: upsmon, upsrw/upscmd, unplug and recovery -----------------------------
+
+
+def rewrite(path: Path, text: str) -> None:
+    """Replace the device file atomically: upsemu re-reads it on the next transfer."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def with_status(text: str, bits: str) -> str:
+    """The device answering Q1 with these 8 status bits (b7 = utility fail)."""
+    new, count = re.subn(r"^(qx Q1: \(.*) [01]{8}$", rf"\g<1> {bits}", text, flags=re.M)
+    assert count == 1
+    return new
+
+
+@pytest.mark.nut
+@pytest.mark.upsemu
+@pytest.mark.slow
+def test_upsmon_sees_onbatt_online_and_the_driver_survives_an_unplug(
+        library: Path, tmp_path: Path) -> None:
+    from nut_util import MONITOR, MONITOR_PASSWORD, wait_until
+    from test_e2e_upsmon import (
+        UPSMON,
+        first_after,
+        hand_over,
+        notify_script,
+        process,
+        read_notifications,
+        upsmon_conf,
+        upsmon_home,
+    )
+
+    require(Path(UPSMON).exists(), f"{UPSMON} is missing (nut-client)")
+    device = tmp_path / "ups.ups"
+    # the UPS acknowledges a quick battery test, so upscmd has something to succeed with
+    base = (qd.DEVICES_DIR / "megatec-cypress.ups").read_text().replace(
+        "\nqx T:\n", "\nqx T: ACK\n")
+    rewrite(device, base)
+    log = tmp_path / "emu.log"
+    with served("hidups", device, library, log, pollinterval=1, maxage=3) as (upsd, drv):
+        root = upsd.root  # type: ignore[attr-defined]
+        home, env, run_as = upsmon_home(root)
+        notes = home / "notify.log"
+        notify_script(home / "notify.sh", notes)
+        (home / "upsmon.conf").write_text(upsmon_conf(
+            upsd.address("ups"), MONITOR, MONITOR_PASSWORD,  # type: ignore[attr-defined]
+            home / "notify.sh", home / "shutdown.flag", home / "killpower"))
+        hand_over(home, run_as)
+
+        def status() -> str:
+            return str(upsd.upsc_vars("ups").get("ups.status", ""))  # type: ignore[attr-defined]
+
+        with process([UPSMON, "-F"], env, home / "upsmon.log", run_as) as upsmon:
+            time.sleep(3)  # upsmon logs in and reads OL first
+            t0 = time.time()
+            rewrite(device, with_status(base, "10000000"))
+            assert wait_until(lambda: first_after(read_notifications(notes), ("ONBATT",), t0)
+                              is not None, 20, 0.1), (home / "upsmon.log").read_text()
+            onbatt = first_after(read_notifications(notes), ("ONBATT",), t0)
+            assert status() == "OB"
+            t1 = time.time()
+            rewrite(device, base)
+            assert wait_until(lambda: first_after(read_notifications(notes), ("ONLINE",), t1)
+                              is not None, 20, 0.1), (home / "upsmon.log").read_text()
+            online = first_after(read_notifications(notes), ("ONLINE",), t1)
+            assert status() == "OL"
+
+            # upsrw and upscmd through upsd
+            res = upsd.upsrw("ups", "ups.delay.start", "240")  # type: ignore[attr-defined]
+            assert res.returncode == 0 and "SUCCESS" in res.stdout + res.stderr, res
+            assert upsd.upsc_vars("ups")["ups.delay.start"] == "240"  # type: ignore[attr-defined]
+            sent = len(log.read_text(errors="replace"))
+            res = upsd.upscmd("ups", "test.battery.start.quick")  # type: ignore[attr-defined]
+            assert res.returncode == 0 and "SUCCESS" in res.stdout + res.stderr, res
+            assert wire(log, sent) == ["T"]
+
+            # the bridge disappears for 2 s and re-enumerates at a new address
+            t2 = time.time()
+            rewrite(device, base + "fault_gone_after: 3\nfault_gone_ms: 2000\n")
+            assert wait_until(lambda: upsd.upsc_vars("ups").get(  # type: ignore[attr-defined]
+                "driver.reconnect_count") == "1", 30, 0.1), (root / "driver.log").read_text()
+            recovered = time.time() - t2
+            assert wait_until(lambda: status() == "OL", 10, 0.1)
+            # upsmon may have seen the data go stale meanwhile: then it sees it come back
+            if first_after(read_notifications(notes), ("COMMBAD", "NOCOMM"), t2):
+                assert wait_until(lambda: first_after(read_notifications(notes), ("COMMOK",),
+                                                      t2) is not None, 15, 0.1)
+            events = [name for _, name in read_notifications(notes)]
+            upsmon_alive = upsmon.poll() is None
+        emu = log.read_text(errors="replace")
+        assert "kind=gone" in emu and "kind=back" in emu
+        # polled again after the device came back
+        assert QX_LOG.findall(emu[emu.index("kind=back"):]).count("Q1") >= 2
+        gone = float(re.findall(r"^t=([\d.]+) .*kind=gone", emu, re.M)[0])
+        polled = float(re.findall(r"^t=([\d.]+) .*op=qx .*cmd=Q1 ",
+                                  emu[emu.index("kind=back"):], re.M)[0])
+        assert drv.poll() is None, "the driver restarted or died"
+        assert upsd.upsc("ups").returncode == 0  # type: ignore[attr-defined]
+    assert upsmon_alive
+    assert "SHUTDOWN" not in events and "FSD" not in events, events
+    assert onbatt is not None and online is not None
+    print(f"ONBATT after {onbatt - t0:.1f} s, ONLINE after {online - t1:.1f} s, "
+          f"reconnect_count 1 {recovered:.1f} s after the rewrite, polling again "
+          f"{polled - gone:.1f} s after the bridge vanished (2 s away); upsmon: {events}")
+    assert polled - gone < 2 + 3  # back within a poll or two of the device's return
+    assert onbatt - t0 < 5 and online - t1 < 5
