@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import qx_driver_util as qd
-from conftest import ROOT, UPSEMU_DIR, require, require_nut, require_shared
+from conftest import ROOT, require, require_nut, require_shared
 from upsemu_util import try_build_upsemu
 
 NUTDRV_QX = "/lib/nut/nutdrv_qx"
@@ -41,7 +41,7 @@ def library() -> Path:
 
 
 def section(driver: str, device: Path, extra: dict[str, str], pollinterval: int) -> str:
-    lines = [f"[ups]", f"    driver = {driver}", "    port = auto"]
+    lines = ["[ups]", f"    driver = {driver}", "    port = auto"]
     lines += [f"    {k} = {v}" if v else f"    {k}" for k, v in
               {**qd.device_ids(device), **extra}.items()]
     lines.append(f"    pollinterval = {pollinterval}")
