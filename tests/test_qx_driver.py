@@ -100,3 +100,43 @@ def test_explained_differences_are_narrow() -> None:
     assert qd.explain("driver.state", None, "quiet", "q1") is not None
     assert qd.explain("driver.state", "x", "quiet", "q1") is None
     assert qd.explain("ups.vendorid", "0665", None, "megatec") is None
+
+
+@pytest.mark.nut
+@pytest.mark.upsemu
+def test_protocol_option_reaches_the_q_library(library: Path) -> None:
+    """nutdrv_qx's own options are ups.conf options of hidups too; protocol=ablerex (which
+    NUT 2.8.0 runs on this device) is refused clearly, naming what is missing."""
+    device = qd.DEVICES_DIR / "ablerex-ablerex.ups"
+    options = {**qd.device_ids(device), "protocol": "ablerex"}
+    nut = qd.run_nut(device, library, options)
+    assert nut.rc == 0 and nut.variables["driver.version.data"].startswith("Ablerex")
+    ours = qd.run_hidups(device, library, options)
+    assert ours.rc != 0 and not ours.variables
+    assert "protocol='ablerex'" in ours.output and "not implemented" in ours.output
+    ours = qd.run_hidups(device, library, {**options, "protocol": "megatec"})
+    assert ours.rc == 0 and ours.variables["driver.parameter.protocol"] == "megatec"
+    assert ours.variables["driver.version.data"].startswith("Megatec")
+
+
+def test_a_lost_bridge_is_device_gone_as_in_nutdrv_qx() -> None:
+    """NO_DEVICE, ACCESS, IO, NOT_FOUND: reconnect (qx_command); a timeout does not."""
+    from hidups.errors import DeviceGone, Disconnected, ProtocolError, TransportTimeout
+    from hidups.qx.device import link_lost_is_gone
+
+    def raised(exc: Exception) -> type[BaseException]:
+        try:
+            with link_lost_is_gone():
+                raise exc
+        except BaseException as out:  # the type is what is checked
+            return type(out)
+        raise AssertionError("nothing raised")
+
+    io = ProtocolError("bus error")
+    io.libusb_error = "LIBUSB_ERROR_IO"
+    pipe = ProtocolError("stall")
+    pipe.libusb_error = "LIBUSB_ERROR_PIPE"
+    assert raised(Disconnected("gone")) is DeviceGone
+    assert raised(io) is DeviceGone
+    assert raised(pipe) is ProtocolError
+    assert raised(TransportTimeout("slow")) is TransportTimeout
