@@ -56,7 +56,7 @@ class Option:
     kind: Kind
     default: str | None
     meaning: str
-    owner: str  # core, upsdrvctl, upsd, usb, usbhid-ups, hidups
+    owner: str  # core, upsdrvctl, upsd, usb, usbhid-ups, nutdrv_qx, hidups
     scope: Scope = Scope.SECTION
     publish: Publish = Publish.GIVEN
     check: Check = Check.ANY
@@ -180,6 +180,27 @@ OPTIONS: tuple[Option, ...] = (
            check=Check.NONNEGATIVE),
     Option("winhid", F, None, "Windows HID backend (Windows only; ignored)", "usbhid-ups"),
     Option("notification", V, None, "obsolete; ignored", "usbhid-ups", reloadable=True),
+    # --- nutdrv_qx (upsdrv_makevartable and its protocols') ------------------------------
+    Option("protocol", V, None, "Q* protocol to use (skip autodetection)", "nutdrv_qx"),
+    Option("stayoff", F, None, "the UPS does not return after an FSD shutdown", "nutdrv_qx"),
+    Option("runtimecal", V, None, "runtime guess: runtime,load,runtime,load", "nutdrv_qx"),
+    Option("chargetime", V, None, "nominal battery charge time, seconds", "nutdrv_qx",
+           check=Check.POSITIVE),
+    Option("idleload", V, None, "minimum load for the runtime guess, %", "nutdrv_qx"),
+    Option("battery_voltage_reports_one_pack", F, None,
+           "battery.voltage is one pack's: multiply by battery.packs", "nutdrv_qx"),
+    Option("langid_fix", V, None, "string language ID for krauler/snr bridges (0x409)",
+           "nutdrv_qx", check=Check.HEX),
+    Option("noscanlangid", F, None, "do not scan the bridge's language IDs", "nutdrv_qx"),
+    Option("cablepower", V, None, "serial cable power: normal, reverse, both or none",
+           "nutdrv_qx"),
+    Option("novendor", F, None, "do not ask the UPS for vendor information", "nutdrv_qx"),
+    Option("norating", F, None, "do not ask the UPS for its ratings", "nutdrv_qx"),
+    Option("nooutstats", F, None, "do not ask the UPS for output statistics (Voltronic)",
+           "nutdrv_qx"),
+    Option("ignoresab", F, None, "ignore the 'shutdown active' bit (Q1)", "nutdrv_qx"),
+    Option("pins_shutdown_mode", V, None, "BestUPS DB9 shutdown pin mode (0-6)", "nutdrv_qx",
+           check=Check.NONNEGATIVE),
     # --- hidups ------------------------------------------------------------------------
     Option("backend", V, "pyusb", "device access: pyusb, hid (hidapi) or replay (a capture)",
            "hidups", check=Check.BACKEND),
@@ -239,6 +260,7 @@ OWNER_TITLES = {
     "core": "driver core (as every NUT driver)",
     "usb": "USB device matching (as NUT's USB drivers)",
     "usbhid-ups": "usbhid-ups options",
+    "nutdrv_qx": "nutdrv_qx options (Q* UPSes)",
     "hidups": "hidups options",
     "upsdrvctl": "read by upsdrvctl (accepted, not used by the driver)",
     "upsd": "read by upsd (accepted, not used by the driver)",

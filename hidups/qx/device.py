@@ -8,11 +8,12 @@ loop, socket, status commit, stale and reconnect as for HID UPSes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,16 @@ from typing import Any
 from hidups.device import DeviceInfo
 from hidups.driver.protocol import Action, Publisher, StatusReport, WalkMode, WalkOutcome
 from hidups.driver.settings import Settings
-from hidups.errors import CaptureError, CommandError, CommandStatus, DeviceNotFound
+from hidups.errors import (
+    AccessDenied,
+    CaptureError,
+    CommandError,
+    CommandStatus,
+    DeviceGone,
+    DeviceNotFound,
+    Disconnected,
+    TransportError,
+)
 from hidups.qx.items import Query, QxProtocol
 from hidups.qx.registry import detect
 from hidups.qx.replay import CaptureQuery
@@ -32,6 +42,23 @@ log = logging.getLogger(__name__)
 #: nutdrv_qx's version, for ``driver.version.internal`` (NUT 2.8.5).
 QX_DRIVER_VERSION = "0.44"
 REPLAY_PREFIX = "replay:"
+#: libusb errors after which nutdrv_qx's qx_command closes the device and reopens it
+#: on the next loop (NUT 2.8.5: NO_DEVICE, ACCESS, IO, NOT_FOUND); others spoil one answer.
+RECONNECT_ERRORS = frozenset({"LIBUSB_ERROR_NO_DEVICE", "LIBUSB_ERROR_ACCESS",
+                              "LIBUSB_ERROR_IO", "LIBUSB_ERROR_NOT_FOUND"})
+
+
+@contextlib.contextmanager
+def link_lost_is_gone() -> Iterator[None]:
+    """A bridge that went away is :class:`DeviceGone`, which the core reconnects on."""
+    try:
+        yield
+    except (Disconnected, AccessDenied, DeviceNotFound) as exc:
+        raise DeviceGone(str(exc)) from exc
+    except TransportError as exc:
+        if exc.libusb_error in RECONNECT_ERRORS:
+            raise DeviceGone(str(exc)) from exc
+        raise
 
 
 def replay_query(path: str) -> tuple[Query, DeviceInfo]:
@@ -124,7 +151,12 @@ class QxDriverSession:
         """``upsdrv_initinfo``: values, writable variables with their enums and ranges,
         the commands."""
         self._out = publisher
-        result = self.qx.init()
+        if self.link is not None and uses_usb_ids(self._device):
+            # nutdrv_qx's upsdrv_initups sets these for a USB bridge (not a serial port)
+            publisher.publish("ups.vendorid", f"{self._device.vendor_id:04x}")
+            publisher.publish("ups.productid", f"{self._device.product_id:04x}")
+        with link_lost_is_gone():
+            result = self.qx.init()
         self._publish(result)
         for name, info in result.rw.items():
             if info.flags:
@@ -140,7 +172,8 @@ class QxDriverSession:
         return WalkOutcome(fresh=result.ok, why="" if result.ok else "the status query failed")
 
     def walk(self, mode: WalkMode, *, data_changed: bool) -> WalkOutcome:
-        result = self.qx.walk(full=mode is WalkMode.FULL or self.qx.data_has_changed)
+        with link_lost_is_gone():
+            result = self.qx.walk(full=mode is WalkMode.FULL or self.qx.data_has_changed)
         self._publish(result)
         return WalkOutcome(fresh=result.ok, why="" if result.ok else "the status query failed")
 
@@ -171,10 +204,11 @@ class QxDriverSession:
         if not isinstance(request, QxRequest):
             raise TypeError(f"not a Q* action: {action!r}")
         kind = request.kind
-        if kind == "instcmd":
-            status = self.qx.instcmd(action.name, request.value)
-        else:
-            status = self.qx.setvar(action.name, request.value or "")
+        with link_lost_is_gone():
+            if kind == "instcmd":
+                status = self.qx.instcmd(action.name, request.value)
+            else:
+                status = self.qx.setvar(action.name, request.value or "")
         if status is not CommandStatus.HANDLED:
             raise CommandError(status, f"{action.name}: {status.name}")
         if kind == "setvar":  # the value nutdrv_qx keeps now (delays are kept locally)
