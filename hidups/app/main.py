@@ -8,6 +8,7 @@ or answers ``-k`` (power off, through a running instance when there is one), ``-
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import sys
@@ -18,7 +19,6 @@ from hidups import __version__
 from hidups.app.process import DRIVER_VERSION, Daemon, drive, make_driver
 from hidups.driver.core import Driver
 from hidups.errors import ConfigError, HidupsError
-from hidups.hid.explore import explore_in_driver
 from hidups.nut.client import request_killpower, send_control
 from hidups.nut.cmdline import load_options, parse_command_line, usage
 from hidups.nut.options import list_lines
@@ -112,13 +112,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def explore(options: Mapping[str, str]) -> int:
     """``-x explore``: open the device, dump it, close it; no subdriver is chosen."""
+    # Loaded on demand, as the cli's subcommands are: a normal start never needs it.
+    explorer = importlib.import_module("hidups.hid.explore")
     try:
         transport = open_transport(options)
     except (HidupsError, OSError) as exc:
         print(f"hidups: {exc}", file=sys.stderr)
         return 1
     try:
-        return explore_in_driver(transport, options)
+        status: int = explorer.explore_in_driver(transport, options)
+        return status
     except HidupsError as exc:
         print(f"hidups: {exc}", file=sys.stderr)
         return 1
