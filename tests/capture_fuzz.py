@@ -8,12 +8,19 @@ yields the field's own type is skipped, so every case is really malformed or sho
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from hidups.capture import load_capture
+from hidups.cli import main as cli_main
+from hidups.errors import CaptureError, HidupsError
+from hidups.transport.replay import forget_replay_devices, open_replay
 
 #: JSON type name → a value of that type.
 WRONG_VALUES: dict[str, Any] = {
@@ -109,3 +116,57 @@ def mutations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
 
 def shared_captures(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.json"))
+
+
+ENTRY_POINTS = ("load", "describe", "convert", "gen-subdriver", "explore", "replay")
+
+
+def run_entry(entry: str, file: Path) -> tuple[str, str]:
+    """(outcome, message): "ok", "error" (CaptureError, or a tool's one-line exit 1),
+    "other" (another hidups error) or "crash"."""
+    if entry == "load":
+        try:
+            load_capture(file)
+        except CaptureError as exc:
+            return "error", str(exc)
+        except Exception as exc:
+            return "crash", f"{type(exc).__name__}: {exc}"
+        return "ok", ""
+    if entry == "replay":
+        forget_replay_devices()
+        try:
+            transport = open_replay({"port": f"replay:{file}"})
+        except CaptureError as exc:
+            return "error", str(exc)
+        except HidupsError as exc:
+            return "other", f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # counting crashes is the point
+            return "crash", f"{type(exc).__name__}: {exc}"
+        transport.close()
+        return "ok", ""
+    argv = {"describe": ["describe", str(file)],
+            "convert": ["convert", str(file)],
+            "gen-subdriver": ["gen-subdriver", str(file)],
+            "explore": ["explore", "--from", str(file)]}[entry]
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = cli_main(argv)
+    except Exception as exc:
+        return "crash", f"{type(exc).__name__}: {exc}"
+    if status == 0:
+        return "ok", ""
+    lines = err.getvalue().splitlines()
+    if status == 1 and len(lines) == 1:
+        return "error", lines[0]
+    return "crash", f"exit {status}: {err.getvalue()!r}"
+
+
+def names_field(message: str, path: str) -> bool:
+    """The message names the mutated field, or the object or list holding it."""
+    candidates = [path]
+    while "[" in path or "." in path:
+        cut = max(path.rfind("["), path.rfind("."))
+        path = path[:cut]
+        candidates.append(path)
+    return any(c and c in message for c in candidates)

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+#: fixtures shared by several test modules (pytest loads them from these helpers)
+pytest_plugins = ["qx_bridge_util"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HIDUPS_SHARED", ROOT.parent / "shared"))
 SHARED_CAPTURES = SHARED / "captures"

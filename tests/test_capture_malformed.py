@@ -8,63 +8,13 @@ and go through every entry point in-process.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from capture_fuzz import mutations, shared_captures
+from capture_fuzz import ENTRY_POINTS, mutations, names_field, run_entry, shared_captures
 from conftest import SHARED_CAPTURES, require_shared
-
-from hidups.capture import load_capture
-from hidups.cli import main as cli_main
-from hidups.errors import CaptureError, HidupsError
-from hidups.transport.replay import forget_replay_devices, open_replay
-
-ENTRY_POINTS = ("load", "describe", "convert", "gen-subdriver", "explore", "replay")
-
-
-def run_entry(entry: str, file: Path) -> tuple[str, str]:
-    """(outcome, message): "ok", "error" (CaptureError, or a tool's one-line exit 1),
-    "other" (another hidups error) or "crash"."""
-    if entry == "load":
-        try:
-            load_capture(file)
-        except CaptureError as exc:
-            return "error", str(exc)
-        except Exception as exc:
-            return "crash", f"{type(exc).__name__}: {exc}"
-        return "ok", ""
-    if entry == "replay":
-        forget_replay_devices()
-        try:
-            transport = open_replay({"port": f"replay:{file}"})
-        except CaptureError as exc:
-            return "error", str(exc)
-        except HidupsError as exc:
-            return "other", f"{type(exc).__name__}: {exc}"
-        except Exception as exc:  # counting crashes is the point
-            return "crash", f"{type(exc).__name__}: {exc}"
-        transport.close()
-        return "ok", ""
-    argv = {"describe": ["describe", str(file)],
-            "convert": ["convert", str(file)],
-            "gen-subdriver": ["gen-subdriver", str(file)],
-            "explore": ["explore", "--from", str(file)]}[entry]
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            status = cli_main(argv)
-    except Exception as exc:
-        return "crash", f"{type(exc).__name__}: {exc}"
-    if status == 0:
-        return "ok", ""
-    lines = err.getvalue().splitlines()
-    if status == 1 and len(lines) == 1:
-        return "error", lines[0]
-    return "crash", f"exit {status}: {err.getvalue()!r}"
 
 
 def _cases() -> list[tuple[str, str, str, dict[str, object]]]:
@@ -93,7 +43,7 @@ def run_all(tmp: Path) -> tuple[int, Counter[str], list[str]]:
             elif outcome == "error" and (str(file) not in message):
                 failures.append(f"{where}: error does not name the file: {message}")
             elif (outcome == "error" and entry in ("load", "replay")
-                  and not _names_field(message, path)):
+                  and not names_field(message, path)):
                 # the loader's CaptureError names the field; a tool may instead
                 # refuse what the field's (valid) new value means, e.g. no descriptor
                 failures.append(f"{where}: error does not name the field: {message}")
@@ -101,14 +51,6 @@ def run_all(tmp: Path) -> tuple[int, Counter[str], list[str]]:
     return len(cases), counts, failures
 
 
-def _names_field(message: str, path: str) -> bool:
-    """The message names the mutated field, or the object or list holding it."""
-    candidates = [path]
-    while "[" in path or "." in path:
-        cut = max(path.rfind("["), path.rfind("."))
-        path = path[:cut]
-        candidates.append(path)
-    return any(c and c in message for c in candidates)
 
 
 def test_the_generator_makes_thousands_of_cases() -> None:

@@ -13,9 +13,9 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from capture_fuzz import mutations
+from capture_fuzz import ENTRY_POINTS, mutations, names_field, run_entry
 from conftest import SHARED_CAPTURES, require_shared
-from test_capture_malformed import ENTRY_POINTS, _names_field, run_entry
+from nut_logs import CS500, nut_log
 
 from hidups.capture import capture_from_shared, dumps_capture, parse_capture_text
 
@@ -40,7 +40,7 @@ def _check(name: str, file: Path, where: str, counts: Counter[str], failures: li
         elif outcome == "error" and str(file) not in message:
             failures.append(f"{label}: error does not name the file: {message}")
         elif outcome == "error" and entry == "load" and field is not None \
-                and not _names_field(message, field):
+                and not names_field(message, field):
             failures.append(f"{label}: error does not name the field: {message}")
         elif (outcome == "error" and entry == "load" and line is not None
               and re.match(rf"{re.escape(str(file))}:\d+:", message)
@@ -86,8 +86,7 @@ def nut_logs() -> list[tuple[str, str]]:
     """(name, text): the shared hid-recorder transcription, and usbhid-ups -DDD of the
     Back-UPS CS 500 on the emulator when NUT and upsemu are here."""
     logs = [(path.name, path.read_text(encoding="utf-8")) for path in NUT_LOGS]
-    from test_capture_nutlog import CS500, _nut_log  # needs NUT: HIDUPS_REQUIRE_NUT
-    text, _ = _nut_log(CS500)
+    text, _ = nut_log(CS500)  # needs NUT: HIDUPS_REQUIRE_NUT
     logs.append(("usbhid-ups-cs500.log", text))
     return logs
 

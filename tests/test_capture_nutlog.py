@@ -3,22 +3,17 @@ syslog and nut-ddl prefixes, and the hid-recorder transcription of nut#3227."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_CAPTURES, UPSEMU_DIR, require, require_nut, require_shared
+from conftest import SHARED_CAPTURES, require_shared
+from nut_logs import CS500, nut_log
 from shared_captures import shared_capture
-from upsemu_util import device_file, try_build_upsemu
 
 from hidups.capture import load_capture, parse_capture_text
 from hidups.capture.shared_json import paths_from_lines
 from hidups.descriptor.model import ReportType
-
-CS500 = SHARED_CAPTURES / "apc-back-ups-cs500-nutddl.json"
-_LOG_CACHE: dict[str, str] = {}
 
 
 def _device_reports(path: Path) -> dict[int, bytes]:
@@ -32,26 +27,10 @@ def _device_reports(path: Path) -> dict[int, bytes]:
     return out
 
 
-def _nut_log(capture_json: Path) -> tuple[str, Path]:
-    """usbhid-ups -DDD output for the capture's device, run on the emulator."""
-    require_nut()
-    lib, why = try_build_upsemu()
-    require(lib is not None, f"upsemu cannot be built: {why}")
-    assert lib is not None
-    device = device_file(capture_json)
-    if str(device) not in _LOG_CACHE:
-        log = device.with_suffix(".nutlog")
-        env = dict(os.environ, UPSEMU_LIB=str(lib), UPSEMU_INTR_WAIT_MS="0")
-        result = subprocess.run([str(UPSEMU_DIR / "run_nut.sh"), "-D", "3", "-L", str(log),
-                                 str(device)], env=env, capture_output=True, text=True,
-                                timeout=120)
-        assert result.returncode == 0, result.stderr
-        _LOG_CACHE[str(device)] = log.read_text()
-    return _LOG_CACHE[str(device)], device
 
 
 def test_real_nut_log_converts_to_the_device() -> None:
-    text, device = _nut_log(CS500)
+    text, device = nut_log(CS500)
     capture = parse_capture_text(text, "usbhid-ups.log")
     shared = shared_capture(CS500)
     assert capture.descriptor == bytes.fromhex(shared["descriptor_hex"].replace(" ", ""))
@@ -87,7 +66,7 @@ def _wrap_nutddl(text: str) -> str:
 
 @pytest.mark.parametrize("wrap", [_wrap_syslog, _wrap_nutddl], ids=["syslog", "nut-ddl"])
 def test_prefixed_logs_give_the_same_capture(wrap: object) -> None:
-    text, _ = _nut_log(CS500)
+    text, _ = nut_log(CS500)
     plain = parse_capture_text(text)
     wrapped = parse_capture_text(wrap(text))  # type: ignore[operator]
     assert wrapped.descriptor == plain.descriptor

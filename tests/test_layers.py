@@ -270,3 +270,19 @@ def test_allow_list_has_no_stale_entries(imports: list[Import]) -> None:
     found = cycle_violations(imports) | upward_violations(imports) \
         | function_level_violations(imports)
     assert sorted(ALLOWED - found) == []
+
+
+def test_no_test_module_is_a_helper_library() -> None:
+    """Shared test code lives in helper modules (``*_util.py``, ``*_testlib.py``, ...),
+    never in a ``test_*.py`` another test imports: a test module's helpers change with
+    its tests, and importing it runs its collection side effects twice."""
+    offenders = []
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            offenders += [f"{path.name} imports {n}" for n in names if n.startswith("test_")]
+    assert offenders == []

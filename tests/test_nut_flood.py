@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import require_shared
 from nut_util import wait_until
-from test_nut_server import RecordingHandler, capture_dstate
+from server_util import RecordingHandler, capture_dstate
 
 from hidups.logutil import RateLimitedLog
 from hidups.nut.accept import AcceptGate

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from test_qx_bridge_upsemu import DEVICES, drive, emulator  # noqa: F401 (fixture)
+from qx_bridge_util import DEVICES, drive
 from upsemu_util import upsemu_env
 
 from hidups.errors import ConfigError
@@ -58,13 +58,13 @@ def _open_error(out: dict[str, object]) -> tuple[str, str]:
     ("megatec-fuji", {"product": "atcl for ups"}, "fuji"),  # strcasecmp
     ("megatec-fuji", {"product": "ATCL FOR UPS2"}, "krauler"),  # whole string
 ])
-def test_auto_choice_follows_nuts_table(emulator: Path, tmp_path: Path, name: str,  # noqa: F811
+def test_auto_choice_follows_nuts_table(emulator: Path, tmp_path: Path, name: str,
                                         edits: dict[str, str | None], bridge: str) -> None:
     out = drive(emulator, variant(tmp_path, name, edits), {}, [])
     assert out.get("bridge") == bridge, out
 
 
-def test_subdriver_forces_the_framing(emulator: Path) -> None:  # noqa: F811
+def test_subdriver_forces_the_framing(emulator: Path) -> None:
     device = DEVICES / "megatec-cypress.ups"
     options = {"subdriver": "PHOENIX", "vendorid": "0665", "productid": "5161"}
     out = drive(emulator, device, options, [b"Q1\r"])
@@ -73,7 +73,7 @@ def test_subdriver_forces_the_framing(emulator: Path) -> None:  # noqa: F811
                                .hex()]]
 
 
-def test_a_device_that_is_not_a_bridge_is_refused_with_the_reason(emulator: Path  # noqa: F811
+def test_a_device_that_is_not_a_bridge_is_refused_with_the_reason(emulator: Path
                                                                    ) -> None:
     kind, message = _open_error(drive(emulator, DEVICES / "apc-backups-es.ups", {}, []))
     assert kind == "DeviceNotFound"
@@ -81,7 +81,7 @@ def test_a_device_that_is_not_a_bridge_is_refused_with_the_reason(emulator: Path
     assert "not a USB-serial bridge nutdrv_qx knows" in message
 
 
-def test_a_known_maker_with_an_unknown_product_is_refused(emulator: Path,  # noqa: F811
+def test_a_known_maker_with_an_unknown_product_is_refused(emulator: Path,
                                                           tmp_path: Path) -> None:
     device = variant(tmp_path, "megatec-cypress", {"pid": "5162"})
     kind, message = _open_error(drive(emulator, device, {}, []))
@@ -89,7 +89,7 @@ def test_a_known_maker_with_an_unknown_product_is_refused(emulator: Path,  # noq
     assert "0665:5162" in message and "not in nutdrv_qx's table" in message
 
 
-def test_regex_options_filter_first(emulator: Path) -> None:  # noqa: F811
+def test_regex_options_filter_first(emulator: Path) -> None:
     kind, message = _open_error(drive(emulator, DEVICES / "megatec-cypress.ups",
                                       {"vendorid": "0001"}, []))
     assert kind == "DeviceNotFound"
@@ -138,7 +138,7 @@ FAULTS = [
 
 @pytest.mark.parametrize(("name", "fault", "kind", "code"), FAULTS,
                          ids=[f"{n}-{f.split(':')[0]}" for n, f, _, _ in FAULTS])
-def test_faults_surface_as_hidups_errors(emulator: Path, tmp_path: Path, name: str,  # noqa: F811
+def test_faults_surface_as_hidups_errors(emulator: Path, tmp_path: Path, name: str,
                                          fault: str, kind: str, code: str) -> None:
     out = drive(emulator, variant(tmp_path, name, {}, "\n" + fault), {}, [b"Q1\r"])
     [[got, message, libusb_error]] = out["answers"]  # type: ignore[misc]
@@ -147,7 +147,7 @@ def test_faults_surface_as_hidups_errors(emulator: Path, tmp_path: Path, name: s
 
 
 def test_a_device_that_goes_away_is_disconnected_then_found_again(
-        emulator: Path, tmp_path: Path) -> None:  # noqa: F811
+        emulator: Path, tmp_path: Path) -> None:
     device = variant(tmp_path, "megatec-cypress", {},
                      "\nfault_gone_after: 4\nfault_gone_ms: 300\n")
     out = drive(emulator, device, {}, [b"Q1\r", b"F\r"], reopen=[b"Q1\r"])
@@ -170,14 +170,14 @@ def test_a_device_that_goes_away_is_disconnected_then_found_again(
     ("megatec-armac", '"(2"', b"(2"),  # count 0 ends the answer, CR or not
     ("megatec-krauler", r'"x\xe9y\r"', b"(?y\r"),  # ASCII only, first byte replaced
 ])
-def test_odd_answers_come_back_as_bytes(emulator: Path, tmp_path: Path, name: str,  # noqa: F811
+def test_odd_answers_come_back_as_bytes(emulator: Path, tmp_path: Path, name: str,
                                         answer: str, expected: bytes) -> None:
     device = variant(tmp_path, name, {"qx Q1": answer})
     out = drive(emulator, device, {}, [b"Q1\r"])
     assert out["answers"] == [["ok", expected.hex()]]
 
 
-def test_an_answer_without_cr_times_out_on_cypress(emulator: Path,  # noqa: F811
+def test_an_answer_without_cr_times_out_on_cypress(emulator: Path,
                                                    tmp_path: Path) -> None:
     device = variant(tmp_path, "megatec-cypress", {"qx Q1": '"(21"'})
     [[kind, *_]] = drive(emulator, device, {}, [b"Q1\r"])["answers"]  # type: ignore[misc]
@@ -222,7 +222,7 @@ print(json.dumps({"bad": bad, "events": events}))
 """
 
 
-def test_commands_do_not_interleave_and_close_waits(emulator: Path) -> None:  # noqa: F811
+def test_commands_do_not_interleave_and_close_waits(emulator: Path) -> None:
     env = upsemu_env(DEVICES / "megatec-cypress.ups", emulator, UPSEMU_INTR_WAIT_MS="300")
     result = subprocess.run([sys.executable, "-c", THREADS], env=env, capture_output=True,
                             text=True, timeout=120, cwd=ROOT)

@@ -22,6 +22,16 @@ import pytest
 import qx_driver_util as qd
 from conftest import ROOT, require, require_nut, require_shared
 from upsemu_util import try_build_upsemu
+from upsmon_util import (
+    UPSMON,
+    first_after,
+    hand_over,
+    notify_script,
+    process,
+    read_notifications,
+    upsmon_conf,
+    upsmon_home,
+)
 
 NUTDRV_QX = "/lib/nut/nutdrv_qx"
 QX_LOG = re.compile(r"op=qx bridge=\S+ cmd=(\S+)")
@@ -169,16 +179,6 @@ def with_status(text: str, bits: str) -> str:
 def test_upsmon_sees_onbatt_online_and_the_driver_survives_an_unplug(
         library: Path, tmp_path: Path) -> None:
     from nut_util import MONITOR, MONITOR_PASSWORD, wait_until
-    from test_e2e_upsmon import (
-        UPSMON,
-        first_after,
-        hand_over,
-        notify_script,
-        process,
-        read_notifications,
-        upsmon_conf,
-        upsmon_home,
-    )
 
     require(Path(UPSMON).exists(), f"{UPSMON} is missing (nut-client)")
     device = tmp_path / "ups.ups"

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import qx_driver_util as qd
 from conftest import ROOT, SHARED_CAPTURES, require, require_nut, require_shared
-from test_qx_serial import HAVE_PYSERIAL, PtyUps
+from pty_ups import HAVE_PYSERIAL, PtyUps
 
 NUTDRV_QX = Path("/lib/nut/nutdrv_qx")
 #: Shared captures played on the pty (q1, voltronic-qs and bestups claim them there).

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 from conftest import UPSEMU_DIR, require_shared
+from qx_testlib import QX, Device, S, replay, session_on
 from shared_captures import shared_capture
-from test_qx_protocols import QX, Device, S, replay, session_on
 
 from hidups.errors import ProtocolError
 from hidups.qx import detect
