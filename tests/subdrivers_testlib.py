@@ -66,7 +66,7 @@ def device_of(data: Mapping[str, Any]) -> DeviceInfo:
 
 
 def descriptor_of(data: Mapping[str, Any]) -> ReportDescriptor:
-    return ReportDescriptor.from_bytes(descriptor_bytes(data))
+    return ReportDescriptor.from_bytes(descriptor_bytes(dict(data)))
 
 
 def resolve(sub: Subdriver, desc: ReportDescriptor, path: str,

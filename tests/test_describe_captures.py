@@ -114,18 +114,18 @@ def check_capture(name: str) -> tuple[int, list[str]]:
         if note:
             captured, snapshot = note["line"], bytes.fromhex(note["hex"])
         head, _, value = captured.partition(", Value: ")
-        field = by_head.get(head)
-        if field is None:
+        found = by_head.get(head)
+        if found is None:
             problems.append(f"no element for: {captured}")
             continue
         if not value:
             continue
-        report = snapshot if snapshot is not None else source.reports.get(field.report_id)
+        report = snapshot if snapshot is not None else source.reports.get(found.report_id)
         if report is None:
             if source.reports:
-                problems.append(f"capture has no report 0x{field.report_id:02x}: {captured}")
+                problems.append(f"capture has no report 0x{found.report_id:02x}: {captured}")
             continue  # a capture without raw reports: layout only
-        ours = nut_dump.path_line(field, usages, report)
+        ours = nut_dump.path_line(found, usages, report)
         if ours != captured and (name, head) not in VALUE_EXCEPTIONS:
             problems.append(f"NUT: {captured}\n  us: {ours}")
     return len(lines), problems

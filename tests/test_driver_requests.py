@@ -87,7 +87,8 @@ def recording_bits(value: float, ctx: Context) -> str | None:
 
 
 def apc_plus(*rows: Row) -> Subdriver:
-    return dataclasses.replace(APC, hid2nut=(*APC.hid2nut, *rows))
+    extended: Subdriver = dataclasses.replace(APC, hid2nut=(*APC.hid2nut, *rows))
+    return extended
 
 
 def test_conversion_requests_are_carried_out_after_the_walk() -> None:
@@ -193,7 +194,8 @@ def test_skip_report_comes_from_the_claim_tweak() -> None:
     engine.update()
     assert not {0x54, 0x22} & set(dev.gets)
     # a conversion asking for the whole report is refused as well
-    assert live(engine).ctx is not None and live(engine).ctx.report(0x54) is None
+    ctx = live(engine).ctx
+    assert ctx is not None and ctx.report(0x54) is None
     assert 0x54 not in dev.gets
 
 
@@ -208,8 +210,9 @@ def test_powercom_battery_voltage_comes_from_the_text_report() -> None:
     # battery voltage is its sixth field, 26.6 V.
     assert "26.6" in shared_capture(POWERCOM_CAPTURE)["notes"]
     assert store.get("battery.voltage") == "26.6"
-    assert live(engine).ctx is not None
-    report = live(engine).ctx.report(0xA4)
+    ctx = live(engine).ctx
+    assert ctx is not None
+    report = ctx.report(0xA4)
     assert report is not None and report[0] == 0xA4
 
 

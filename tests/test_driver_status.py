@@ -21,6 +21,11 @@ from hidups.driver.status import (
 from hidups.hid2nut import lookups
 
 
+def nothing(name: str) -> str | None:
+    """A dstate with no variables."""
+    return None
+
+
 def bits_of(*tokens: str) -> StatusBits:
     bits = StatusBits()
     for t in tokens:
@@ -104,7 +109,7 @@ def test_tables_from_lookups_drive_the_bits() -> None:
         token = table.to_nut(raw, ctx)  # type: ignore[arg-type]
         assert token is not None
         bits.apply(token)
-    syn = StatusSynthesizer().synthesize(bits, {}.get, 0.0)
+    syn = StatusSynthesizer().synthesize(bits, nothing, 0.0)
     assert syn.tokens == ["OB", "RB"]
     assert alarm_texts(bits) == ["Replace battery!", "No battery installed!"]
 
@@ -123,7 +128,7 @@ def test_chrg_rule_of_nut_2_8_5() -> None:
                   {"battery.charge": "100"}) == "OL"
     # fullycharged and notfullycharged replace each other
     bits = bits_of("online", "chrg", "fullycharged", "notfullycharged")
-    assert StatusSynthesizer().synthesize(bits, {}.get, 0).tokens == ["OL", "CHRG"]
+    assert StatusSynthesizer().synthesize(bits, nothing, 0).tokens == ["OL", "CHRG"]
 
 
 def test_onlinedischarge_options() -> None:
@@ -162,18 +167,18 @@ def test_lbrb_delay_while_calibrating() -> None:
     opts = StatusOptions(lbrb_delay=3)
     synth = StatusSynthesizer(opts)
     bits = bits_of("online", "cal", "lowbatt", "replacebatt")
-    words = [synth.synthesize(bits, {}.get, t).tokens for t in (0.0, 2.0, 3.5)]
+    words = [synth.synthesize(bits, nothing, t).tokens for t in (0.0, 2.0, 3.5)]
     assert "LB" not in words[0] and "LB" not in words[1]
     assert "LB" in words[2]
     assert "RB" not in words[0] and "RB" in words[2]
     # not online: a real power failure is never delayed
     synth2 = StatusSynthesizer(opts)
-    assert "LB" in synth2.synthesize(bits_of("offline", "cal", "lowbatt"), {}.get, 0.0).tokens
+    assert "LB" in synth2.synthesize(bits_of("offline", "cal", "lowbatt"), nothing, 0.0).tokens
     # not calibrating and no lbrb_log_delay_without_calibrating: not delayed
     synth3 = StatusSynthesizer(opts)
-    assert "LB" in synth3.synthesize(bits_of("online", "lowbatt"), {}.get, 0.0).tokens
+    assert "LB" in synth3.synthesize(bits_of("online", "lowbatt"), nothing, 0.0).tokens
     synth4 = StatusSynthesizer(StatusOptions(lbrb_delay=3, lbrb_without_calibrating=True))
-    assert "LB" not in synth4.synthesize(bits_of("online", "lowbatt"), {}.get, 0.0).tokens
+    assert "LB" not in synth4.synthesize(bits_of("online", "lowbatt"), nothing, 0.0).tokens
 
 
 def test_lbrb_automatic_default_for_flapping_apc_models() -> None:
@@ -207,11 +212,11 @@ def test_alarm_prefix_and_texts() -> None:
 
 def test_transfer_reason_from_range_bits() -> None:
     synth = StatusSynthesizer()
-    assert synth.synthesize(bits_of("vrange"), {}.get, 0).transfer_reason == \
+    assert synth.synthesize(bits_of("vrange"), nothing, 0).transfer_reason == \
         "input voltage out of range"
-    assert synth.synthesize(bits_of("frange"), {}.get, 0).transfer_reason == \
+    assert synth.synthesize(bits_of("frange"), nothing, 0).transfer_reason == \
         "input frequency out of range"
-    assert synth.synthesize(bits_of(), {}.get, 0).transfer_reason is None
+    assert synth.synthesize(bits_of(), nothing, 0).transfer_reason is None
 
 
 def test_charge_trend_rule_of_nut_master() -> None:

@@ -96,6 +96,9 @@ class ToySession:
         self.ups.sent.append((action.name, action.value))
         return True
 
+    def killpower(self) -> bool | None:
+        return None  # the core's order
+
     def start_events(self, on_event: Callable[[Any, bytes], None],
                      on_error: Callable[[Any, Exception], None]) -> None:
         pass

@@ -235,7 +235,7 @@ def test_path_lines_only_captures(name: str, tmp_path: Path) -> None:
     assert sibling.descriptor is not None
     desc = ReportDescriptor.from_bytes(sibling.descriptor)
     usages = generated.usages.chained(STANDARD)
-    printed = {}
+    printed: dict[object, set[tuple[str, int, int, int]]] = {}
     for line in capture.nut["path_lines"]:
         m = re.match(r"Path: ([^,]+), Type: (\w+), ReportID: 0x([0-9a-f]+), Offset: (\d+), "
                      r"Size: (\d+)", line)

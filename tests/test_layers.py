@@ -208,9 +208,14 @@ def _report(found: set[tuple[str, str, str]], rule: str) -> list[str]:
 def test_layer_table_maps_every_module() -> None:
     unmapped = [name for name in module_files() if layer_of(name) is None]
     assert unmapped == []
-    assert layer_of("hidups.subdrivers.apc") == layer_of("hidups.hid2nut") + 1
-    assert layer_of("hidups.tools.explore") > layer_of("hidups.hid.explore")
-    assert layer_of("hidups.transport.replay") > layer_of("hidups.capture.format")
+    def layer(name: str) -> int:
+        found = layer_of(name)
+        assert found is not None, name
+        return found
+
+    assert layer("hidups.subdrivers.apc") == layer("hidups.hid2nut") + 1
+    assert layer("hidups.tools.explore") > layer("hidups.hid.explore")
+    assert layer("hidups.transport.replay") > layer("hidups.capture.format")
     assert layer_of("hid") is None  # the hidapi backend is third party, not hidups.hid
 
 

@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from subdrivers_testlib import FakeContext
 
 from hidups.device import DeviceInfo
 from hidups.hid2nut import lookups
 
-
-class _Ctx:
-    device = DeviceInfo(0x051D, 0x0002)
-    state: dict[str, Any] = {}
-
-    def get(self, name: str) -> str | None:
-        return None
-
-    def option(self, name: str) -> str | None:
-        return None
-
-    def string(self, index: int) -> str | None:
-        return {4: "PbAc"}.get(index)
-
-    def value(self, path: str) -> float | None:
-        return None
-
-
-CTX = _Ctx()
+CTX = FakeContext(device=DeviceInfo(0x051D, 0x0002), strings={4: "PbAc"})
 
 
 @pytest.mark.parametrize(

@@ -47,7 +47,7 @@ def nut_match_regex(pattern: str, value: str | None) -> bool | None:
         match = _RegMatch()
         if LIBC.regexec(preg, text, 1, ctypes.byref(match), 0) != 0:
             return False
-        return match.rm_so == 0 and match.rm_eo == len(text)
+        return bool(match.rm_so == 0 and match.rm_eo == len(text))
     finally:
         LIBC.regfree(preg)
 

@@ -80,7 +80,11 @@ def test_chroot_refuses_what_it_cannot_do(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
     with pytest.raises(ChrootError, match=f"chroot {tmp_path}/file: not a directory"):
         enter_chroot(str(tmp_path / "file"))
-    result = in_child(lambda: str(enter_chroot("/")), as_nobody=not _not_root_here())
+    def chroot_to_root() -> str:
+        enter_chroot("/")
+        return "None"
+
+    result = in_child(chroot_to_root, as_nobody=not _not_root_here())
     assert result == "ChrootError: chroot /: Operation not permitted (chroot needs root)"
     with pytest.raises(ModuleNotFoundError):
         enter_chroot(str(tmp_path), preload=["hidups_no_such_module"])
@@ -161,7 +165,7 @@ def _user_subdrivers_as_nobody(config: Path, options: dict[str, str]) -> str:
     def scan() -> str:
         records: list[logging.LogRecord] = []
         handler = logging.Handler()
-        handler.emit = records.append  # type: ignore[method-assign]
+        handler.emit = records.append  # type: ignore[method-assign,assignment]
         logger = logging.getLogger("hidups.hid2nut.registry")
         logger.addHandler(handler)
         os.environ["XDG_CONFIG_HOME"] = str(config)

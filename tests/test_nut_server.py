@@ -125,10 +125,22 @@ def test_live_updates_and_broadcast_control(
 def test_shared_driver_commands(served: tuple[DriverServer, DState, RecordingHandler]) -> None:
     server, d, handler = served
     events: list[str] = []
+    def reload(mode: str) -> int:
+        events.append(mode)
+        return 3 if mode == "reload-or-error" else 0
+
+    def killpower() -> int:
+        events.append(f"kill:{d.get('driver.state')}")
+        return 0
+
+    def debug(level: int) -> int:
+        events.append(f"debug:{level}")
+        return max(level, 0)
+
     server.on_exit = lambda: events.append("exit")
-    server.on_reload = lambda mode: events.append(mode) or (3 if mode == "reload-or-error" else 0)
-    server.on_killpower = lambda: events.append(f"kill:{d.get('driver.state')}") or 0
-    server.on_debug = lambda level: events.append(f"debug:{level}") or max(level, 0)
+    server.on_reload = reload
+    server.on_killpower = killpower
+    server.on_debug = debug
     d.set("driver.flag.allow_killpower", "0")
     d.set("driver.state", "quiet")
     with DriverClient(server.path) as client:
@@ -156,8 +168,16 @@ def test_killpower_and_control_helpers(
 ) -> None:
     server, d, _ = served
     calls: list[str] = []
-    server.on_killpower = lambda: calls.append("kill") or 0
-    server.on_reload = lambda mode: calls.append(mode) or 0
+    def killpower() -> int:
+        calls.append("kill")
+        return 0
+
+    def reload(mode: str) -> int:
+        calls.append(mode)
+        return 0
+
+    server.on_killpower = killpower
+    server.on_reload = reload
     d.set("driver.flag.allow_killpower", "0")
     result = request_killpower(server.path, timeout=5)
     assert result.ok and result.status == 0 and calls == ["kill"]

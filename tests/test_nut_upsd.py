@@ -106,7 +106,11 @@ def stack() -> Iterator[Stack]:
     handler = RecordingHandler()
     server = DriverServer(str(root / "state" / "hidups-cap"), d, handler)
     killed: list[str] = []
-    server.on_killpower = lambda: killed.append("killpower") or 0
+    def killpower() -> int:
+        killed.append("killpower")
+        return 0
+
+    server.on_killpower = killpower
     server.start()
     upsd = start_upsd(UPS_CONF, root=root, maxage=MAXAGE)
     try:

@@ -10,6 +10,8 @@ nutdrv_qx.c.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -42,13 +44,14 @@ Result = bytes | int | TransportError
 class FakeIo:
     """Scripted answers per kind of transfer; an empty interrupt queue times out."""
 
-    def __init__(self, ins: list[Result] | None = None, intr: list[Result] | None = None,
+    def __init__(self, ins: Sequence[Result] | None = None,
+                 intr: Sequence[Result] | None = None,
                  endpoints: list[tuple[int, int, int]] | None = None) -> None:
         self.ins: deque[Result] = deque(ins or [])
         self.intr: deque[Result] = deque(intr or [])
         self.outs: deque[Result] = deque()
         self.eps = endpoints
-        self.calls: list[tuple[object, ...]] = []
+        self.calls: list[tuple[Any, ...]] = []  # (kind, request fields..., data)
 
     @staticmethod
     def _give(result: Result) -> Result:

@@ -34,7 +34,7 @@ def variant(tmp_path: Path, name: str, edits: dict[str, str | None],
         pattern = re.compile(rf"^{re.escape(key)}:.*$", re.MULTILINE)
         assert pattern.search(text), key
         line = "" if value is None else f"{key}: {value}"
-        text = pattern.sub(lambda _m, line=line: line, text)
+        text = pattern.sub(line.replace("\\", r"\\"), text)
     path = tmp_path / f"{name}.ups"
     path.write_text(text + extra, encoding="latin-1")
     return path
@@ -141,7 +141,9 @@ FAULTS = [
 def test_faults_surface_as_hidups_errors(emulator: Path, tmp_path: Path, name: str,
                                          fault: str, kind: str, code: str) -> None:
     out = drive(emulator, variant(tmp_path, name, {}, "\n" + fault), {}, [b"Q1\r"])
-    [[got, message, libusb_error]] = out["answers"]  # type: ignore[misc]
+    answers = out["answers"]
+    assert isinstance(answers, list)
+    [[got, message, libusb_error]] = answers
     assert (got, libusb_error) == (kind, code), message
     assert message
 
@@ -180,7 +182,9 @@ def test_odd_answers_come_back_as_bytes(emulator: Path, tmp_path: Path, name: st
 def test_an_answer_without_cr_times_out_on_cypress(emulator: Path,
                                                    tmp_path: Path) -> None:
     device = variant(tmp_path, "megatec-cypress", {"qx Q1": '"(21"'})
-    [[kind, *_]] = drive(emulator, device, {}, [b"Q1\r"])["answers"]  # type: ignore[misc]
+    answers = drive(emulator, device, {}, [b"Q1\r"])["answers"]
+    assert isinstance(answers, list)
+    [[kind, *_]] = answers
     assert kind == "TransportTimeout"  # NUT reads until a CR or an error
 
 

@@ -244,7 +244,7 @@ def _ids(device: Path) -> dict[str, str]:
     return {"vendorid": fields["vid"].strip(), "productid": fields["pid"].strip()}
 
 
-COMPARED = [(name, {}) for name in sorted(QX_DEVICES)] + [
+COMPARED: list[tuple[str, dict[str, str]]] = [(name, {}) for name in sorted(QX_DEVICES)] + [
     ("megatec-krauler", {"langid_fix": "0x0409"}),
     ("megatec-krauler", {"langid_fix": "0x0409", "noscanlangid": ""}),  # NUT: getval NULL
     ("megatec-krauler", {"langid_fix": "0x0409", "noscanlangid": "yes"}),

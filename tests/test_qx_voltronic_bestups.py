@@ -116,7 +116,7 @@ def test_bestups_id_is_refused_through_cypress_padding_as_in_nut() -> None:
 
 
 def test_bestups_patriot_pro_inverts_the_boost_bit_and_ax1_reports_packs() -> None:
-    answers = {"Q1": b"(215.0 195.0 230.0 014 49.0 22.7 30.0 00000000\r",
+    answers: dict[str, bytes | None] = {"Q1": b"(215.0 195.0 230.0 014 49.0 22.7 30.0 00000000\r",
                "ID": b"PRO,750,120,120,20.0,27.6\r", "M": b"4\r", "SS?": b"0\r"}
     session = session_on(Device(dict(answers), b""), {"protocol": "bestups"})
     session.init()

@@ -31,7 +31,7 @@ def descriptor_bytes() -> bytes:
 
 
 def runtime_field(desc: ReportDescriptor) -> Field:
-    item = idowell._field(desc, 0x02, idowell.USAGE_RUN_TIME_TO_EMPTY)
+    item: Field | None = idowell._field(desc, 0x02, idowell.USAGE_RUN_TIME_TO_EMPTY)
     assert item is not None and item.report_type is ReportType.INPUT
     return item
 

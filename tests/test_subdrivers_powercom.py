@@ -29,7 +29,7 @@ def test_startup_delay_is_byte_swapped_minutes() -> None:
     assert powercom.POWERCOM_STARTUP_INFO.to_hid("300", ctx()) == 0x0500
     # no value: the ondelay option, then ups.delay.start, then 2 minutes
     assert powercom.POWERCOM_STARTUP_INFO.to_hid("", ctx({"ondelay": "600"})) == 0x0A00
-    assert powercom.POWERCOM_STARTUP_INFO.to_hid("", ctx(**{"ups.delay.start": "60"})) \
+    assert powercom.POWERCOM_STARTUP_INFO.to_hid("", ctx(None, **{"ups.delay.start": "60"})) \
         == 0x0100
     assert powercom.POWERCOM_STARTUP_INFO.to_hid("", ctx()) == 0x0200
     # discrete-delay firmwares take plain minutes
@@ -69,7 +69,8 @@ def test_discrete_shutdown_index(seconds: int, index: int) -> None:
 
 
 def status(conv: powercom.Convert, word: int) -> str | None:
-    return conv.to_nut(float(word), ctx())
+    text: str | None = conv.to_nut(float(word), ctx())
+    return text
 
 
 def test_internal_charge_controller_bits() -> None:

@@ -99,7 +99,7 @@ def _check(capture_json: Path) -> None:
     reports = expected["reports"]
     assert isinstance(reports, dict)
     assert got["reports"] == {str(rid): data.hex() for rid, data in reports.items()}
-    assert got["strings"] == {str(i): s for i, s in expected["strings"].items()}  # type: ignore[union-attr]
+    assert got["strings"] == {str(i): s for i, s in expected["strings"].items()}  # type: ignore[union-attr,attr-defined]
     info = got["info"]
     assert isinstance(info, list)
     assert f"{info[0]:04x}" == str(expected["vid"]).lower()
@@ -163,6 +163,7 @@ def test_set_report_and_interrupt_through_the_emulator(tmp_path: Path) -> None:
 def test_library_choice_is_explicit_and_conflicts_are_reported() -> None:
     lib, why = try_build_upsemu()
     require(lib is not None, f"upsemu cannot be built: {why}")
+    assert lib is not None
     code = (
         "from hidups.transport.pyusb_backend import load_backend\n"
         "from hidups.errors import BackendUnavailable\n"

@@ -34,7 +34,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from hidups.errors import CommandStatus
 from hidups.logutil import RateLimitedLog
 from hidups.nut.accept import ACCEPT_BATCH, AcceptGate
 from hidups.nut.dstate import DState
@@ -69,9 +68,9 @@ class CommandHandler(Protocol):
     0 handled, 1 unknown, 2 invalid, 3 failed, 4 conversion failed.
     """
 
-    def instcmd(self, name: str, param: str | None) -> CommandStatus: ...
+    def instcmd(self, name: str, param: str | None) -> int: ...
 
-    def setvar(self, name: str, value: str) -> CommandStatus: ...
+    def setvar(self, name: str, value: str) -> int: ...
 
 
 @dataclass(eq=False)

@@ -47,9 +47,9 @@ class SharedHooks:
       returns the level now in effect.
     """
 
-    on_killpower: Callable[[], CommandStatus] | None = None
+    on_killpower: Callable[[], int] | None = None
     on_exit: Callable[[], None] | None = None
-    on_reload: Callable[[str], CommandStatus] | None = None
+    on_reload: Callable[[str], int] | None = None
     on_debug: Callable[[int], int] | None = None
 
 
@@ -68,19 +68,19 @@ class HookProperties:
         self.hooks.on_exit = hook
 
     @property
-    def on_reload(self) -> Callable[[str], CommandStatus] | None:
+    def on_reload(self) -> Callable[[str], int] | None:
         return self.hooks.on_reload
 
     @on_reload.setter
-    def on_reload(self, hook: Callable[[str], CommandStatus] | None) -> None:
+    def on_reload(self, hook: Callable[[str], int] | None) -> None:
         self.hooks.on_reload = hook
 
     @property
-    def on_killpower(self) -> Callable[[], CommandStatus] | None:
+    def on_killpower(self) -> Callable[[], int] | None:
         return self.hooks.on_killpower
 
     @on_killpower.setter
-    def on_killpower(self, hook: Callable[[], CommandStatus] | None) -> None:
+    def on_killpower(self, hook: Callable[[], int] | None) -> None:
         self.hooks.on_killpower = hook
 
     @property
@@ -120,14 +120,14 @@ def shared_instcmd(dstate: DState, hooks: SharedHooks, name: str,
             status = hooks.on_killpower()
         finally:
             dstate.set("driver.state", previous or "quiet")
-        return status
+        return CommandStatus(status)
     if name == "driver.exit" and hooks.on_exit is not None:
         hooks.on_exit()
         return HANDLED
     if name in RELOAD_COMMANDS and hooks.on_reload is not None:
         mode = RELOAD_COMMANDS[name]
         status = hooks.on_reload(mode)
-        return status if mode == "reload-or-error" else HANDLED
+        return CommandStatus(status) if mode == "reload-or-error" else HANDLED
     return UNKNOWN
 
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import TypeVar
 
 from hidups.descriptor.layout import walk_layout
 from hidups.descriptor.model import ReportType
@@ -63,6 +64,9 @@ def parse_hex_option(options: Mapping[str, str], name: str, default: int,
     return value
 
 
+T = TypeVar("T", bound="Transport")
+
+
 class Transport(abc.ABC):
     """One opened (or openable) HID device.
 
@@ -103,7 +107,7 @@ class Transport(abc.ABC):
         except Exception as exc:  # closing a vanished device must not fail a reconnect
             log.debug("%s: close of %s failed: %s", self.backend_name, self.describe(), exc)
 
-    def __enter__(self) -> Transport:
+    def __enter__(self: T) -> T:
         self.open()
         return self
 
