@@ -14,7 +14,8 @@ from driver_fakes import CaptureDevice, HidDriver, MemoryStore, Plug, hid_driver
 from hidups.subdrivers.apc import SUBDRIVER as APC
 from shared_captures import shared_capture
 
-from hidups.errors import GiveUp, TransportTimeout
+from hidups.driver.settings import Settings
+from hidups.errors import ConfigError, GiveUp, TransportTimeout
 
 BK650 = "apc-bk650m2-ch-nutddl.json"
 
@@ -300,3 +301,17 @@ def test_serialless_unit_is_looked_for_on_its_port_first() -> None:
     engine.update()  # both candidates fail while unplugged
     assert plug.opens[-2].get("port_path") == "1\\-4\\.2"
     assert "port_path" not in plug.opens[-1]
+
+
+@pytest.mark.parametrize("value", ["9223372037", "inf", "nan", "0", "-2", "2s"])
+def test_a_pollinterval_that_cannot_be_slept_is_refused_by_name(value: str) -> None:
+    """Issue 11: ``pollinterval=9223372037`` killed the daemon with OverflowError (at
+    start or at a SIGHUP reload); now it is a ConfigError naming the option and value,
+    and a reload with it changes nothing."""
+    with pytest.raises(ConfigError, match=f"pollinterval={value!r}"):
+        Settings.from_options({"pollinterval": value})
+    engine, _, _, _ = started()
+    with pytest.raises(ConfigError, match="pollinterval"):
+        engine.reload({"pollonly": "", "pollinterval": value})
+    assert engine.settings.pollinterval == 2.0
+    assert engine.user_options.get("pollinterval") is None
