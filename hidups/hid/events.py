@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from hidups.errors import ProtocolError, TransportError, TransportTimeout
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 INTERRUPT_TIMEOUT = 0.5
 #: NUT's wait for one interrupt transfer in each update (``-d`` runs, first update).
 NUT_INTERRUPT_WAIT = 0.75
+#: Shortest time between two empty reads: at most 20 a second from a pipe that does
+#: not block, with an event's delay bounded by it.
+IDLE_PACE = 0.05
 #: How long :meth:`InterruptReader.stop` waits for the thread (a few read timeouts).
 JOIN_TIMEOUT = INTERRUPT_TIMEOUT * 4
 
@@ -64,10 +68,11 @@ class InterruptReader:
     def _run(self, stop: threading.Event, on_data: Callable[[bytes], None],
              on_error: Callable[[Exception], None]) -> None:
         while not stop.is_set():
+            started = time.monotonic()
             try:
                 data = self._transport.read_interrupt(INTERRUPT_TIMEOUT, self._size)
             except TransportTimeout:
-                continue
+                data = None
             except ProtocolError as exc:
                 log.debug("interrupt pipe stalled: %s", exc)
                 stop.wait(INTERRUPT_TIMEOUT)
@@ -76,8 +81,14 @@ class InterruptReader:
                 if not stop.is_set():
                     on_error(exc)
                 return
-            if data and not stop.is_set():
-                on_data(data)
+            if data:
+                if not stop.is_set():
+                    on_data(data)
+                continue
+            # Nothing came. A backend that gives up at once instead of waiting (an
+            # emulator, some hidapi builds) must not turn this thread into a busy loop.
+            if time.monotonic() - started < IDLE_PACE:
+                stop.wait(IDLE_PACE)
 
     def read_once(self) -> bytes | None:
         """One transfer in the caller's thread, waiting as NUT does (750 ms).
