@@ -7,18 +7,23 @@ for (krauler/fabula string indexes) is Q* protocol knowledge the capture layer l
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hidups.capture.qx_capture import (
     QxCapture,
+    QxCaptureReplay,
     QxExchange,
     is_qx_capture,
     qx_capture_from_doc,
 )
 from hidups.device import DeviceInfo
-from hidups.errors import CaptureError
+from hidups.errors import CaptureError, ProtocolError
+from hidups.qx.items import Query, QxFlag, QxProtocol
+from hidups.qx.registry import ORDER, PROTOCOLS, detect
 from hidups.qx.replay import command_of
 
 
@@ -93,3 +98,61 @@ def load_qx_capture_file(path: str) -> QxCapture | None:
     if isinstance(doc, dict) and isinstance(doc.get("exchanges"), list):
         return qx_capture_from_shared(doc, path)
     return None
+
+
+# --- exploring a live device -------------------------------------------------------
+
+#: Commands that act on a UPS (beeper toggle, tests, shutdown/cancel, load switching),
+#: refused even if a table ever listed one without QX_FLAG_CMD: explore only asks.
+_ACTION = re.compile(r"(?:Q|T|T\d+|TL|C|CT|S.*|.*%.*)\Z")
+
+
+def query_commands(protocols: Iterable[QxProtocol]) -> list[str]:
+    """Every query command of the given tables, once each, in table order, without CR.
+
+    Only rows without QX_FLAG_CMD/SETVAR (so no instant command and no setter) and
+    never an action command: exploring an unknown UPS must not beep, test or shut it.
+    """
+    found: dict[str, None] = {}
+    for protocol in protocols:
+        for item in protocol.table:
+            if item.command is None or item.flags & (QxFlag.CMD | QxFlag.SETVAR):
+                continue
+            command = item.command.rstrip("\r")
+            if command and not _ACTION.match(command):
+                found.setdefault(command, None)
+    return list(found)
+
+
+def known_protocols() -> list[QxProtocol]:
+    """The built protocols in NUT's probing order."""
+    return [p for name in ORDER if (p := PROTOCOLS[name]) is not None]
+
+
+@dataclass
+class ExploreResult:
+    """What explore recorded, and who claims the device from those answers."""
+
+    capture: QxCapture
+    protocol: str | None
+    why: str
+
+
+def explore_qx(query: Query, info: DeviceInfo, bridge: str | None = None) -> ExploreResult:
+    """Ask every known query command once; claim from the recorded answers only.
+
+    The claim runs on a replay of what was recorded, so it adds no traffic of its own
+    and is exactly what ``port=replay:`` of the capture will find.
+    """
+    capture = QxCapture(info, bridge=bridge, source="hidups explore")
+    for command in query_commands(known_protocols()):
+        capture.exchanges.append(QxExchange(command, query(command.encode("latin-1") + b"\r")))
+    try:
+        protocol = detect(QxCaptureReplay(capture.exchanges), {})
+    except ProtocolError as exc:
+        return ExploreResult(capture, None, str(exc))
+    capture.protocol = protocol.name
+    claimed = ", ".join(f"{k}={v!r}" for k, v in sorted(protocol.claimed.items()))
+    why = (f"{protocol.name} {protocol.version} is the first in NUT's order whose claim "
+           f"accepts the answers" + (f" (it read {claimed})" if claimed else ""))
+    return ExploreResult(capture, protocol.name, why)
