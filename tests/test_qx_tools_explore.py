@@ -40,3 +40,14 @@ def test_explore_records_a_replayable_capture(name: str, protocol: str) -> None:
     again = loads_qx_capture(dumps_qx_capture(result.capture))
     assert again.protocol == protocol and again.bridge == "cypress"
     assert detect(QxCaptureReplay(again.exchanges), {}).name == protocol
+
+
+def test_explore_command_on_a_q_capture(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from hidups.cli import main
+    out = tmp_path / "explored.json"
+    assert main(["explore", "--from", str(QX_DIR / "vultech-gs-1kvas-rk-nut2151.json"),
+                 "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "protocol: megatec:" in text and "'Q1' -> " in text
+    assert loads_qx_capture(out.read_text(encoding="utf-8")).protocol == "megatec"
