@@ -51,3 +51,27 @@ def test_explore_command_on_a_q_capture(tmp_path: Path,
     text = capsys.readouterr().out
     assert "protocol: megatec:" in text and "'Q1' -> " in text
     assert loads_qx_capture(out.read_text(encoding="utf-8")).protocol == "megatec"
+
+
+@pytest.mark.parametrize("name", ["megatec-cypress", "zinto-phoenix", "megatec-armac"])
+def test_explore_a_live_upsemu_bridge(name: str, tmp_path: Path) -> None:
+    """``hidups explore --qx`` on an emulated bridge: only queries on the wire, a capture
+    that replays to the protocol the device file's own answers give."""
+    from conftest import require
+    from upsemu_util import UPSEMU_DIR, run_python, try_build_upsemu, upsemu_env
+
+    from hidups.qx.replay import DeviceFileQuery
+    library, why = try_build_upsemu()
+    require(library is not None, why)
+    device = UPSEMU_DIR / "devices" / f"{name}.ups"
+    out = tmp_path / "live.json"
+    env = upsemu_env(device, library, UPSEMU_INTR_WAIT_MS="50")
+    run = run_python("import sys; from hidups.cli import main; sys.exit(main(["
+                     f"'explore', '--qx', '-x', 'port=auto', '-o', {str(out)!r}]))", env,
+                     timeout=240)
+    assert run.returncode == 0, run.stderr
+    expected = detect(DeviceFileQuery(device.read_text(), device.name), {}).name
+    assert f"protocol: {expected}:" in run.stdout
+    capture = loads_qx_capture(out.read_text(encoding="utf-8"))
+    assert capture.protocol == expected and capture.bridge == name.split("-")[1]
+    assert not ACTIONS & {ex.command for ex in capture.exchanges}
