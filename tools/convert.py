@@ -15,6 +15,7 @@ from pathlib import Path
 from hidups.capture import load_capture
 from hidups.capture.convert import FORMATS, convert_capture
 from hidups.capture.qx_capture import dumps_qx_capture
+from hidups.capture.qx_nut_log import load_qx_nut_log
 from hidups.errors import CaptureError, HidupsError
 from hidups.qx.explore import load_qx_capture_file
 
@@ -31,9 +32,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output format (default hidups)")
 
 
+def _is_qx_nut_log(path: str) -> bool:
+    """nutdrv_qx's debug log: ``[D3] send: Q1`` lines (usbhid-ups logs have none)."""
+    try:
+        text = Path(path).read_text(encoding="latin-1")
+    except OSError:
+        return False
+    return "] send: " in text and "Using protocol:" in text
+
+
 def _convert_qx(args: argparse.Namespace) -> str | None:
     """A Q* capture (shared layout or ours) as ours; None when the input is not Q*."""
     qx = load_qx_capture_file(args.input)
+    if qx is None and _is_qx_nut_log(args.input):
+        qx = load_qx_nut_log(args.input)
     if qx is None:
         return None
     if args.event or args.to != "hidups":
