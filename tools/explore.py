@@ -22,11 +22,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from hidups.capture import load_capture, save_capture
+from hidups.capture.qx_capture import QxCaptureReplay, dumps_qx_capture
 from hidups.errors import ConfigError, HidupsError
 from hidups.hid.analysis import analysis_report
 from hidups.hid.explore import explore_device, redact
+from hidups.qx.explore import explore_qx, load_qx_capture_file
+from hidups.transport.qx_link import as_query, open_qx_link
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,6 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="replace serial numbers so the capture can be shared")
     parser.add_argument("--subdriver-path", metavar="DIR",
                         help="also consider the user subdrivers in DIR")
+    parser.add_argument("--qx", action="store_true",
+                        help="the device is a Q* UPS (nutdrv_qx): ask every query command "
+                             "of every known protocol, never an action command")
     parser.add_argument("--no-paths", action="store_true",
                         help="do not print the Path: lines")
 
@@ -62,9 +69,40 @@ def parse_options(pairs: Sequence[str]) -> dict[str, str]:
     return options
 
 
+def _qx(args: argparse.Namespace, options: dict[str, str]) -> int | None:
+    """Explore a Q* device (``--qx``) or a Q* capture (``--from``); None: not Q*."""
+    if args.from_capture:
+        recorded = load_qx_capture_file(args.from_capture)
+        if recorded is None:
+            return None
+        result = explore_qx(QxCaptureReplay(recorded.exchanges), recorded.info,
+                            recorded.bridge)
+    elif args.qx:
+        link = open_qx_link(options)
+        try:
+            result = explore_qx(as_query(link), link.info, link.bridge)
+        finally:
+            link.close()
+    else:
+        return None
+    if args.output:
+        Path(args.output).write_text(dumps_qx_capture(result.capture), encoding="utf-8")
+        print(f"capture written to {args.output}", file=sys.stderr)
+    info = result.capture.info
+    print(f"- Q* device {info.vidpid} bridge {result.capture.bridge or '-'}")
+    for exchange in result.capture.exchanges:
+        answer = "(no answer)" if exchange.answer is None else repr(exchange.answer)
+        print(f"  {exchange.command!r} -> {answer}")
+    print(f"protocol: {result.protocol or 'none'}: {result.why}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         options = parse_options(args.options)
+        qx = _qx(args, options)
+        if qx is not None:
+            return qx
         if args.subdriver_path:
             options["subdriver_path"] = args.subdriver_path
         if args.from_capture:

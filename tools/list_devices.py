@@ -18,6 +18,7 @@ from hidups.transport import get_backend
 from hidups.transport.base import DeviceSurvey
 from hidups.transport.hid_backend import survey_devices as hid_survey
 from hidups.transport.pyusb_backend import survey_devices
+from hidups.transport.qx_match import bridge_for, qx_usb_ids
 
 NO_DEVICES = "no HID devices found"
 
@@ -55,6 +56,22 @@ def _quoted(value: str | None) -> str:
     return "-" if value is None else f'"{value}"'
 
 
+def qx_bridge_line(survey: DeviceSurvey) -> str | None:
+    """Which nutdrv_qx bridge would drive this device (its table only, no probing).
+
+    Only for a VID:PID in nutdrv_qx's table, so HID UPSes of the same makers (Legrand,
+    Phoenixtec, ST ids) get no Q* noise.
+    """
+    info = survey.info
+    if not any((row.vendor_id, row.product_id) == (info.vendor_id, info.product_id)
+               for row in qx_usb_ids()):
+        return None
+    bridge, why = bridge_for(info)
+    if bridge is not None:
+        return f"Q* USB-serial bridge '{bridge}' (nutdrv_qx's table)"
+    return f"Q*: {why}"
+
+
 def format_survey(survey: DeviceSurvey) -> str:
     info = survey.info
     where = f"bus {info.bus:03d} device {info.address:03d}"
@@ -68,6 +85,9 @@ def format_survey(survey: DeviceSurvey) -> str:
     if survey.descriptor_length is not None:
         detail += f", report descriptor {survey.descriptor_length} bytes ({survey.source})"
     lines.append(f"{detail}: {_verdict(survey)}")
+    qx = qx_bridge_line(survey)
+    if qx is not None:
+        lines.append(f"    {qx}")
     for problem in survey.problems:
         first, *rest = problem.split("\n")
         lines.append(f"    ! {first}")
@@ -78,6 +98,7 @@ def format_survey(survey: DeviceSurvey) -> str:
 def _as_json(survey: DeviceSurvey) -> dict[str, Any]:
     doc = asdict(survey)
     doc["info"]["vidpid"] = survey.info.vidpid
+    doc["qx_bridge"] = bridge_for(survey.info)[0]
     return doc
 
 

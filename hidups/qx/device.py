@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hidups.capture.qx_capture import QxCaptureReplay, is_qx_capture, qx_capture_from_doc
 from hidups.device import DeviceInfo
 from hidups.driver.protocol import Action, Publisher, StatusReport, WalkMode, WalkOutcome
 from hidups.driver.settings import Settings
@@ -72,6 +73,9 @@ def replay_query(path: str) -> tuple[Query, DeviceInfo]:
         raise CaptureError(f"not a Q* capture: {exc}", source=path) from exc
     if not isinstance(doc, dict):
         raise CaptureError("not a Q* capture: the top level is not an object", source=path)
+    if is_qx_capture(doc):  # hidups' own Q* format (docs/capture-format.md)
+        ours = qx_capture_from_doc(doc, path)
+        return QxCaptureReplay(ours.exchanges), ours.info
     usb = doc.get("usb") if isinstance(doc.get("usb"), dict) else {}
     assert isinstance(usb, dict)
 
