@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import UPSEMU_DIR, require
+from upsemu_util import run_python, try_build_upsemu, upsemu_env
 
 from hidups.capture.qx_capture import QxCaptureReplay, dumps_qx_capture, loads_qx_capture
 from hidups.qx.explore import explore_qx, known_protocols, load_qx_capture_file, query_commands
 from hidups.qx.registry import detect
-from hidups.qx.replay import CaptureQuery
+from hidups.qx.replay import CaptureQuery, DeviceFileQuery
 
 QX_DIR = Path("/work/shared/captures/qx")
 ACTIONS = {"Q", "T", "TL", "C", "CT", "S00R0000", "T10"}
@@ -57,10 +59,6 @@ def test_explore_command_on_a_q_capture(tmp_path: Path,
 def test_explore_a_live_upsemu_bridge(name: str, tmp_path: Path) -> None:
     """``hidups explore --qx`` on an emulated bridge: only queries on the wire, a capture
     that replays to the protocol the device file's own answers give."""
-    from conftest import require
-    from upsemu_util import UPSEMU_DIR, run_python, try_build_upsemu, upsemu_env
-
-    from hidups.qx.replay import DeviceFileQuery
     library, why = try_build_upsemu()
     require(library is not None, why)
     device = UPSEMU_DIR / "devices" / f"{name}.ups"
