@@ -102,3 +102,23 @@ def test_a_keyboard_is_not_a_ups() -> None:
                                        "8101c0")
     text = _survey(FakeDevice(capture, kernel_driver=False))
     assert "not a UPS" in text
+
+
+def test_list_works_without_the_optional_hid_package() -> None:
+    """The hidapi backend is optional: ``hidups list`` (pyusb) must not need it (it
+    crashed with ImportError when the tool imported the hid backend at module level)."""
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'hid' or name.startswith('hid.'):\n"
+        "            raise ImportError('hid is not installed here')\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from hidups.cli import main\n"
+        "sys.exit(main(['list', '--json']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode in (0, 1), result.stderr
+    assert "Traceback" not in result.stderr

@@ -8,6 +8,7 @@ the reason (permissions with the udev rule that fixes them, busy, kernel driver)
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from dataclasses import asdict
@@ -16,7 +17,6 @@ from typing import Any
 from hidups.errors import BackendUnavailable, TransportError
 from hidups.transport import get_backend
 from hidups.transport.base import DeviceSurvey
-from hidups.transport.hid_backend import survey_devices as hid_survey
 from hidups.transport.pyusb_backend import survey_devices
 from hidups.transport.qx_match import bridge_for, qx_usb_ids
 
@@ -36,8 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _survey(args: argparse.Namespace) -> list[DeviceSurvey]:
     options = {"libusb": args.libusb} if args.libusb else {}
     if args.backend == "hid":
-        get_backend("hid")
-        return hid_survey(options)
+        # the optional backend loads only when asked for (BackendUnavailable otherwise)
+        hid_backend = importlib.import_module(get_backend("hid").__module__)
+        surveyed: list[DeviceSurvey] = hid_backend.survey_devices(options)
+        return surveyed
     return survey_devices(options)
 
 
