@@ -188,7 +188,7 @@ class Convert:
         return f"Convert({self.name!r})"
 
 
-class FunctionTable:
+class FunctionTable(Table):
     """A conversion function for HID → NUT, with a value table for writes and enums.
 
     NUT's look-ups whose first entry carries a function use it for reading, and
@@ -196,7 +196,7 @@ class FunctionTable:
     accepts). ``from_nut`` replaces the table for writing when given.
     """
 
-    __slots__ = ("entries", "from_nut", "name", "to_nut_fn")
+    __slots__ = ("from_nut", "to_nut_fn")
 
     def __init__(
         self,
@@ -205,9 +205,8 @@ class FunctionTable:
         entries: Iterable[tuple[int, str]] = (),
         from_nut: ToHid | None = None,
     ) -> None:
-        self.name = name
+        super().__init__(name, entries)
         self.to_nut_fn = to_nut
-        self.entries = tuple(entries)
         self.from_nut = from_nut
 
     def to_nut(self, value: float, ctx: Context) -> str | None:
@@ -216,13 +215,7 @@ class FunctionTable:
     def to_hid(self, text: str, ctx: Context) -> float | None:
         if self.from_nut is not None:
             return self.from_nut(text, ctx)
-        for hid, nut in self.entries:
-            if nut == text:
-                return float(hid)
-        return None
-
-    def enum_values(self) -> list[str]:
-        return [text for _, text in self.entries]
+        return super().to_hid(text, ctx)
 
     def __repr__(self) -> str:
         return f"FunctionTable({self.name!r})"

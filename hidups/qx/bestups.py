@@ -149,19 +149,7 @@ def voltage_settings(engine: Engine, item: Item, value: str) -> str | None:
 
 def claim(engine: Engine) -> bool:
     """``bestups_claim``: Q1 then ID (device.model) must answer."""
-    for name in ("input.voltage", "device.model"):
-        index = engine.find(name)
-        if index is None:
-            if name != "input.voltage":
-                engine.delinfo("input.voltage")
-            return False
-        item = engine.protocol.table[index]
-        result = engine.process(item)
-        if not result.ok or engine.infoval_set(item, result.value) != 1:
-            if name != "input.voltage":
-                engine.delinfo("input.voltage")
-            return False
-    return True
+    return engine.claim_items("input.voltage", "device.model")
 
 
 def _id(name: str, start: int, end: int, dfl: str, flags: QxFlag,

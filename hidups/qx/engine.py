@@ -74,6 +74,20 @@ class Engine:
         self.state: dict[str, float] = dict(protocol.claim_state)
 
     # -- dstate -------------------------------------------------------------
+    def claim_items(self, *names: str) -> bool:
+        """The claim most protocols make: each named item must be in the table, be
+        answered and give a value, in order; on failure the first one's value, if it
+        was set, is taken back (as NUT's claim functions do)."""
+        for name in names:
+            index = self.find(name)
+            result = None if index is None else self.process(self.protocol.table[index])
+            if (index is None or result is None or not result.ok
+                    or self.infoval_set(self.protocol.table[index], result.value) != 1):
+                if name != names[0]:
+                    self.delinfo(names[0])
+                return False
+        return True
+
     def getinfo(self, name: str) -> str | None:
         """``dstate_getinfo``."""
         return self.values.get(name)

@@ -28,19 +28,7 @@ def qs_protocol(engine: Engine, item: Item, value: str) -> str | None:
 
 def claim(engine: Engine) -> bool:
     """``voltronic_qs(_hex)_claim``: the protocol id, then input.voltage, must answer."""
-    for name in ("ups.firmware.aux", "input.voltage"):
-        index = engine.find(name)
-        if index is None:
-            if name != "ups.firmware.aux":
-                engine.delinfo("ups.firmware.aux")
-            return False
-        item = engine.protocol.table[index]
-        result = engine.process(item)
-        if not result.ok or engine.infoval_set(item, result.value) != 1:
-            if name != "ups.firmware.aux":
-                engine.delinfo("ups.firmware.aux")
-            return False
-    return True
+    return engine.claim_items("ups.firmware.aux", "input.voltage")
 
 
 def delay_rows() -> tuple[Item, ...]:
