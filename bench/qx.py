@@ -243,6 +243,10 @@ def run_nutdrv_qx(device: Path, lib: Path, work: Path, seconds: float,
     # each loop is one upsdrv_updateinfo. The last may be cut by the stop: drop it.
     quick = [w for w, k in zip(loops[1:-1], kinds[1:-1], strict=True) if k == ["quick"]]
     full = [w for w, k in zip(loops[1:-1], kinds[1:-1], strict=True) if k == ["full"]]
+    if not quick or not full:
+        raise RuntimeError(f"{tag} on {device.name}: {len(quick)} QUICK and {len(full)} "
+                           f"FULL loops in {seconds:g} s (its start-up took "
+                           f"{loops[0].span_ms / 1e3:.1f} s): give it more --seconds")
     return {"init": summarise(loops[:1]), "quick": summarise(quick),
             "full": summarise(full), "kinds": kinds}
 
