@@ -390,6 +390,7 @@ class Driver(Generic[S]):
             self.store.set("driver.reconnect_max_tries", str(self.settings.reconnect_max_tries))
             self.data_changed = True  # re-read the semi-static values too
             self.stale_reason = "reconnecting"  # the device was lost: stale until fresh
+            self.stale_since = self.clock()
             self._freshness(outcome)
             self.set_state("quiet")
             log.info("UPS reconnected")
