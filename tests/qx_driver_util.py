@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import ROOT, SHARED_CAPTURES, UPSEMU_DIR
+from conftest import ROOT, SHARED_CAPTURES, UPSEMU_DIR, nut285_root
 from upsemu_util import CACHE
 
 DEVICES_DIR = UPSEMU_DIR / "devices"
@@ -95,8 +95,12 @@ class Run:
 
 def run_nut(device: Path, library: Path, options: Mapping[str, str], *,
             log: Path | None = None, extra: list[str] | None = None,
-            timeout: float = 300) -> Run:
-    """NUT 2.8.0's nutdrv_qx through run_nut.sh (dump mode unless ``extra`` says -F)."""
+            timeout: float = 300, version: str = "2.8.0") -> Run:
+    """NUT's nutdrv_qx through run_nut.sh (dump mode unless ``extra`` says -F).
+
+    ``version="2.8.5"`` runs the reference, the prefix nut_sid.sh unpacked (an error
+    when it is not there: the caller asked for the reference).
+    """
     args = ["bash", str(UPSEMU_DIR / "run_nut.sh"), "-p", "2"]
     if log is not None:
         args += ["-l", str(log)]
@@ -106,6 +110,14 @@ def run_nut(device: Path, library: Path, options: Mapping[str, str], *,
         args += ["-x", f"{key}={value}" if value else key]
     args += extra or []
     env = dict(os.environ, UPSEMU_LIB=str(library), **FAST_EMU)
+    if version == "2.8.5":
+        root = nut285_root()
+        if root is None:
+            raise RuntimeError("NUT 2.8.5 is not unpacked (run .ci/run or upsemu's "
+                               "nut_sid.sh with NUT_OUT=~/.cache/hidups/nut-2.8.5)")
+        env["NUT_ROOT"] = str(root)
+    elif version != "2.8.0":
+        raise ValueError(f"run_nut: version {version!r} is neither 2.8.0 nor 2.8.5")
     res = subprocess.run([*args, str(device)], env=env, capture_output=True, timeout=timeout)
     out = res.stdout.decode("latin-1")
     return Run(res.returncode, parse(out), out + res.stderr.decode("latin-1"))
