@@ -1,0 +1,1 @@
+"""``hidups serve``: NUT's network protocol and OpenMetrics for every UPS on the host."""
