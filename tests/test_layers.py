@@ -38,6 +38,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("hidups.subdrivers",),
     ("hidups.hid", "hidups.qx"),  # device protocols
     ("hidups.app",),  # the NUT-style driver process
+    ("hidups.serve",),  # several drivers in one process, NUT's network protocol, metrics
     ("hidups.tools",),
     ("hidups.cli", "hidups.__main__"),
 )
