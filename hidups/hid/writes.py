@@ -139,7 +139,10 @@ def write_field(session: Writable, fld: Field, physical: float) -> None:
         buf.extend(bytes(length - len(buf)))
     if session.desc.uses_report_ids:
         buf[0] = fld.report_id
-    logical = codec.to_logical(fld, physical)
+    # The cancel value is a code, not a quantity: NUT's truncating math is what gets a
+    # scaled timer's "no countdown" to the device (CyberPower's 60 s steps: -1 s is
+    # logical -1; rounding would write 0, which starts the load at once).
+    logical = codec.to_logical(fld, physical, nut_truncate=physical == CANCEL_VALUE)
     codec.write_logical(fld, buf, logical)
     log.debug("SET_REPORT 0x%02x %s (logical %d)", fld.report_id, buf.hex(), logical)
     try:
