@@ -88,7 +88,9 @@ def compare_device(device: Path, work: Path, lib: Path
         with running("nut", device, work / "probe-nut", lib):
             pass
     except RuntimeError as exc:
-        raise NotDriven(str(exc).splitlines()[-1] if str(exc) else "no socket") from exc
+        said = [ln for ln in str(exc).splitlines()[1:]
+                if not ln.startswith(("upsnotify", "Network UPS Tools", "USB communication"))]
+        raise NotDriven("; ".join(said) or "no socket") from exc
     for name in wanted:
         result[name] = {kind: socket_command(kind, device, work / f"{name}-{kind}", lib, name)
                         for kind in KINDS}

@@ -79,9 +79,11 @@ def test_shutdown_stayoff_writes_minus_one_to_start_timer() -> None:
     on = live(engine).find_row("load.on.delay")
     assert on is not None
     assert timeline.events[0] == ("set", on.field.report_id)
-    # NUT's arithmetic on CPS's fixed range (-60..1966020 over -1..32767):
-    # (-1 + 60) * 32768 / 1966080 - 1 = -0.0167, which becomes logical 0
-    assert written_logical(engine, dev, "load.on.delay") == 0
+    # NUT's arithmetic on CPS's range (-60..1966020 over -1..32767): the product
+    # (-1 + 60) * 32768 / 1966080 = 0.983 is truncated to 0 *before* LogMin is added,
+    # so logical -1 ("no countdown"; NUT 2.8.5 writes 16 ff ff on upsemu); rounding
+    # would give 0, a start timer of 0 s
+    assert written_logical(engine, dev, "load.on.delay") == -1
 
 
 def test_load_off_is_load_off_delay_zero() -> None:
