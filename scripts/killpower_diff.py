@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,8 @@ STANDALONE = "-k"
 KINDS = ("nut", "hidups")
 #: seconds to let a command's writes land (NUT's composed commands pause 0.125 s)
 SETTLE = 0.6
+#: driver runs at once (each mostly waits on start-up and settling)
+JOBS = 6
 
 
 @dataclass
@@ -91,11 +94,17 @@ def compare_device(device: Path, work: Path, lib: Path
         said = [ln for ln in str(exc).splitlines()[1:]
                 if not ln.startswith(("upsnotify", "Network UPS Tools", "USB communication"))]
         raise NotDriven("; ".join(said) or "no socket") from exc
-    for name in wanted:
-        result[name] = {kind: socket_command(kind, device, work / f"{name}-{kind}", lib, name)
-                        for kind in KINDS}
-    result[STANDALONE] = {kind: standalone_k(kind, device, work / f"k-{kind}", lib)
-                          for kind in KINDS}
+    # Each run is its own process with its own work folder and transfer log, and mostly
+    # waits (start-up, settling): run them side by side.
+    with ThreadPoolExecutor(max_workers=JOBS) as pool:
+        runs = {(name, kind): pool.submit(socket_command, kind, device,
+                                          work / f"{name}-{kind}", lib, name)
+                for name in wanted for kind in KINDS}
+        runs.update({(STANDALONE, kind): pool.submit(standalone_k, kind, device,
+                                                     work / f"k-{kind}", lib)
+                     for kind in KINDS})
+        for (name, kind), future in runs.items():
+            result.setdefault(name, {})[kind] = future.result()
     return result
 
 

@@ -23,30 +23,24 @@ from hidups.device import DeviceInfo
 from hidups.driver.protocol import Action, Publisher, StatusReport, WalkMode, WalkOutcome
 from hidups.driver.settings import Settings
 from hidups.errors import (
-    AccessDenied,
     CaptureError,
     CommandError,
     CommandStatus,
     DeviceGone,
     DeviceNotFound,
-    Disconnected,
     TransportError,
 )
 from hidups.qx.items import Query, QxProtocol
 from hidups.qx.registry import detect
 from hidups.qx.replay import CaptureQuery
 from hidups.qx.session import QxSession, WalkResult
-from hidups.transport.qx_link import QxLink, as_query, open_qx_link
+from hidups.transport.qx_link import QxLink, as_query, is_link_lost, open_qx_link
 
 log = logging.getLogger(__name__)
 
 #: nutdrv_qx's version, for ``driver.version.internal`` (NUT 2.8.5).
 QX_DRIVER_VERSION = "0.44"
 REPLAY_PREFIX = "replay:"
-#: libusb errors after which nutdrv_qx's qx_command closes the device and reopens it
-#: on the next loop (NUT 2.8.5: NO_DEVICE, ACCESS, IO, NOT_FOUND); others spoil one answer.
-RECONNECT_ERRORS = frozenset({"LIBUSB_ERROR_NO_DEVICE", "LIBUSB_ERROR_ACCESS",
-                              "LIBUSB_ERROR_IO", "LIBUSB_ERROR_NOT_FOUND"})
 
 
 @contextlib.contextmanager
@@ -54,10 +48,8 @@ def link_lost_is_gone() -> Iterator[None]:
     """A bridge that went away is :class:`DeviceGone`, which the core reconnects on."""
     try:
         yield
-    except (Disconnected, AccessDenied, DeviceNotFound) as exc:
-        raise DeviceGone(str(exc)) from exc
     except TransportError as exc:
-        if exc.libusb_error in RECONNECT_ERRORS:
+        if is_link_lost(exc):
             raise DeviceGone(str(exc)) from exc
         raise
 

@@ -13,7 +13,13 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from hidups.device import DeviceInfo
-from hidups.errors import TransportTimeout
+from hidups.errors import AccessDenied, DeviceNotFound, Disconnected, TransportError
+
+#: libusb errors after which nutdrv_qx's qx_command closes the device and reopens it on
+#: the next loop (NUT 2.8.5: NO_DEVICE, ACCESS, IO, NOT_FOUND); the others (a timeout,
+#: a STALL, an overflow) spoil that one answer and the walk goes on.
+RECONNECT_ERRORS = frozenset({"LIBUSB_ERROR_NO_DEVICE", "LIBUSB_ERROR_ACCESS",
+                              "LIBUSB_ERROR_IO", "LIBUSB_ERROR_NOT_FOUND"})
 
 #: Options that make nutdrv_qx use USB rather than the serial port ``port`` names.
 USB_OPTIONS = ("subdriver", "vendorid", "productid", "vendor", "product", "serial", "bus",
@@ -34,13 +40,23 @@ class QxLink(Protocol):
     def close(self) -> None: ...
 
 
+def is_link_lost(exc: TransportError) -> bool:
+    """True for the errors after which NUT reopens the device (see RECONNECT_ERRORS)."""
+    if isinstance(exc, (Disconnected, AccessDenied, DeviceNotFound)):
+        return True
+    return exc.libusb_error in RECONNECT_ERRORS
+
+
 def as_query(link: QxLink) -> Callable[[bytes], bytes | None]:
-    """The protocol layer's ``Query``: the answer, or None after a read timeout (NUT's
-    "no reply"); other transport errors propagate."""
+    """The protocol layer's ``Query``: the answer, or None when this exchange failed
+    (a timeout: NUT's "no reply"; a STALL or overflow: NUT's failed command); errors
+    after which NUT reopens the device propagate."""
     def query(cmd: bytes) -> bytes | None:
         try:
             return link.command(cmd)
-        except TransportTimeout:
+        except TransportError as exc:
+            if is_link_lost(exc):
+                raise
             return None
     return query
 
