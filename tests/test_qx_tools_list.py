@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import UPSEMU_DIR, require
 from hidups.tools import list_devices
+from upsemu_util import try_build_upsemu, upsemu_env
 
 from hidups.device import DeviceInfo
 from hidups.transport.base import DeviceSurvey
@@ -35,3 +43,30 @@ def test_hid_ups_and_ch340_get_no_bridge() -> None:
     assert list_devices._as_json(survey(0x051D, 0x0002))["qx_bridge"] is None
     ch340 = list_devices.format_survey(survey(0x1A86, 0x7523))
     assert "No subdriver selected" in ch340 and "bridge '" not in ch340
+
+
+@pytest.mark.upsemu
+@pytest.mark.parametrize(("device", "protocol"), [("megatec-cypress.ups", "megatec"),
+                                                  ("zinto-phoenix.ups", "zinto"),
+                                                  ("mustek-ippon.ups", "mustek")])
+def test_list_probe_names_the_protocol_nutdrv_qx_would_use(device: str, protocol: str,
+                                                           tmp_path: Path) -> None:
+    """``hidups list --probe`` opens the bridge and runs nutdrv_qx's detection on the
+    emulated UPS: the protocol NUT 2.8.0 uses on the same device (test_qx_driver)."""
+    lib, why = try_build_upsemu()
+    require(lib is not None, f"upsemu: {why}")
+    assert lib is not None
+    log = tmp_path / "emu.log"
+    env = upsemu_env(UPSEMU_DIR / "devices" / device, lib, UPSEMU_LOG=str(log),
+                     UPSEMU_INTR_WAIT_MS="50")
+    env["HIDUPS_LIBUSB"] = str(lib)
+    run = subprocess.run([sys.executable, "-m", "hidups", "list", "--probe"], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert f"Q* probe: protocol '{protocol}'" in run.stdout, run.stdout
+    # only query commands reached the UPS: no S.., T.., C, Q (beeper) action
+    sent = re.findall(r"op=qx bridge=\S+ cmd=(\S+)", log.read_text())
+    assert sent and not [c for c in sent if re.fullmatch(r"S.*|T.*|C|CT|Q", c)], sent
+    plain = subprocess.run([sys.executable, "-m", "hidups", "list"], env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert "Q* probe" not in plain.stdout  # nothing is asked without --probe

@@ -3,6 +3,8 @@
 Nothing is claimed or detached: descriptors come from sysfs when the kernel holds the
 device, else from one control transfer. A device that cannot be opened is listed with
 the reason (permissions with the udev rule that fixes them, busy, kernel driver).
+``--probe`` opens each Q* bridge and asks the UPS behind it, in nutdrv_qx's order, which
+protocol answers: only query commands, the ones nutdrv_qx sends at start-up.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from hidups.errors import BackendUnavailable, TransportError
+from hidups.errors import BackendUnavailable, HidupsError, TransportError
+from hidups.qx.registry import detect
 from hidups.transport import get_backend
 from hidups.transport.base import DeviceSurvey
 from hidups.transport.pyusb_backend import survey_devices
+from hidups.transport.qx_link import as_query
 from hidups.transport.qx_match import bridge_for, qx_usb_ids
+from hidups.transport.qx_usb import open_qx_usb
 
 NO_DEVICES = "no HID devices found"
 
@@ -31,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ups-only", action="store_true",
                         help="only devices whose descriptor uses the Power Device page")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--probe", action="store_true",
+                        help="ask each Q* bridge's UPS which protocol answers (nutdrv_qx's "
+                             "probe order; query commands only)")
 
 
 def _survey(args: argparse.Namespace) -> list[DeviceSurvey]:
@@ -74,7 +82,28 @@ def qx_bridge_line(survey: DeviceSurvey) -> str | None:
     return f"Q*: {why}"
 
 
-def format_survey(survey: DeviceSurvey) -> str:
+def probe_protocol(survey: DeviceSurvey, libusb: str | None = None) -> str:
+    """Open the bridge at this bus address and run nutdrv_qx's protocol detection:
+    the protocol's name and version, or why none answered."""
+    info = survey.info
+    options = {"vendorid": f"{info.vendor_id:04x}", "productid": f"{info.product_id:04x}",
+               "bus": f"{info.bus:03d}", "device": f"{info.address:03d}"}
+    if libusb:
+        options["libusb"] = libusb
+    try:
+        link = open_qx_usb(options)
+    except HidupsError as exc:
+        return f"not probed: {str(exc).splitlines()[0]}"
+    try:
+        protocol = detect(as_query(link), {})
+    except HidupsError as exc:
+        return f"no protocol answers: {str(exc).splitlines()[0]}"
+    finally:
+        link.close()
+    return f"protocol '{protocol.name}' ({protocol.version}) answers"
+
+
+def format_survey(survey: DeviceSurvey, probed: str | None = None) -> str:
     info = survey.info
     where = f"bus {info.bus:03d} device {info.address:03d}"
     if info.port_path:
@@ -90,6 +119,8 @@ def format_survey(survey: DeviceSurvey) -> str:
     qx = qx_bridge_line(survey)
     if qx is not None:
         lines.append(f"    {qx}")
+        if probed is not None:
+            lines.append(f"    Q* probe: {probed}")
     for problem in survey.problems:
         first, *rest = problem.split("\n")
         lines.append(f"    ! {first}")
@@ -97,10 +128,12 @@ def format_survey(survey: DeviceSurvey) -> str:
     return "\n".join(lines)
 
 
-def _as_json(survey: DeviceSurvey) -> dict[str, Any]:
+def _as_json(survey: DeviceSurvey, probed: str | None = None) -> dict[str, Any]:
     doc = asdict(survey)
     doc["info"]["vidpid"] = survey.info.vidpid
     doc["qx_bridge"] = bridge_for(survey.info)[0]
+    if probed is not None:
+        doc["qx_probe"] = probed
     return doc
 
 
@@ -115,11 +148,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.ups_only:
         surveys = [s for s in surveys if s.looks_like_ups]
+    probes: list[str | None] = [
+        probe_protocol(s, args.libusb) if args.probe and bridge_for(s.info)[0] else None
+        for s in surveys]
     if args.json:
-        print(json.dumps([_as_json(s) for s in surveys], indent=2))
+        print(json.dumps([_as_json(s, p) for s, p in zip(surveys, probes, strict=True)], indent=2))
         return 0
     if not surveys:
         print(NO_DEVICES + (" that look like a UPS" if args.ups_only else ""))
         return 0
-    print("\n".join(format_survey(s) for s in surveys))
+    print("\n".join(format_survey(s, p) for s, p in zip(surveys, probes, strict=True)))
     return 0
