@@ -39,7 +39,7 @@ from hidups.transport.qx_link import QxLink, as_query, is_link_lost, open_qx_lin
 log = logging.getLogger(__name__)
 
 #: nutdrv_qx's version, for ``driver.version.internal`` (NUT 2.8.5).
-QX_DRIVER_VERSION = "0.44"
+QX_DRIVER_VERSION = "0.49"
 REPLAY_PREFIX = "replay:"
 
 
