@@ -137,3 +137,34 @@ def check_fault(run: Run, lines: tuple[str, ...], *, timeouts: int, hold: float 
     fresh_at = run.first(max(t_clear, stale_at), stale=False)
     assert fresh_at is not None, "never fresh again"
     return to_stale, fresh_at - t_clear
+
+
+def check_unplug_to_battery(run: Run, on_battery: str) -> None:
+    """The UPS resets its USB as it goes on battery (``fault_gone_after``): stale at once,
+    back at the new address within a poll of re-enumerating, and OB read from the UPS."""
+    assert on_battery != run.text
+    t_fault = run.put(with_fault(on_battery, "fault_gone_after: 2", "fault_gone_ms: 1500"))
+    run.sample(1.5 + POLL + SLACK + 2)
+    stale_at = run.first(t_fault, stale=True)
+    assert stale_at is not None and stale_at - t_fault <= POLL + SLACK
+    back = run.first(stale_at, stale=False)
+    assert back is not None and back - t_fault <= 1.5 + POLL + SLACK
+    assert run.samples[-1].values["ups.status"].split()[0] == "OB"
+    assert run.samples[-1].values["driver.reconnect_count"] == "1"
+
+
+def check_other_unit_refused(run: Run, says_why: str) -> None:
+    """Another unit (serial OTHER999) while ours is away: not taken, the log says why
+    (``says_why``); ours comes back and is taken."""
+    other = run.text.replace("serial: EMU0001", "serial: OTHER999")
+    assert other != run.text
+    t_fault = run.put(with_fault(other, "fault_gone_after: 1", "fault_gone_ms: 500"))
+    run.sample(5)
+    assert run.first(t_fault, stale=True) is not None
+    assert all(s.stale for s in run.samples if s.t >= t_fault + POLL + SLACK)
+    assert says_why in run.log.read_text()
+    t_back = run.put(run.text)
+    run.sample(POLL + SLACK + 3)
+    assert run.first(t_back, stale=False) is not None
+    assert run.samples[-1].values.get("ups.serial") != "OTHER999"
+    assert run.proc.poll() is None

@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,6 +204,13 @@ class Comparison:
 
 
 def compare(nut: Mapping[str, str], ours: Mapping[str, str], protocol: str) -> Comparison:
+    """Against NUT 2.8.0: the differences :func:`explain` names may differ."""
+    return compare_with(nut, ours, lambda name, a, b: explain(name, a, b, protocol))
+
+
+def compare_with(nut: Mapping[str, str], ours: Mapping[str, str],
+                 why: Callable[[str, str | None, str | None], str | None]) -> Comparison:
+    """Every variable equal, or a difference ``why`` explains (None: a real one)."""
     matched: list[str] = []
     explained: dict[str, str] = {}
     bad: list[str] = []
@@ -211,10 +218,8 @@ def compare(nut: Mapping[str, str], ours: Mapping[str, str], protocol: str) -> C
         a, b = nut.get(name), ours.get(name)
         if a == b:
             matched.append(name)
-            continue
-        why = explain(name, a, b, protocol)
-        if why is not None:
-            explained[name] = why
+        elif (reason := why(name, a, b)) is not None:
+            explained[name] = reason
         else:
             bad.append(f"{name}: NUT {a!r} hidups {b!r}")
     return Comparison(matched, explained, bad)
@@ -222,15 +227,4 @@ def compare(nut: Mapping[str, str], ours: Mapping[str, str], protocol: str) -> C
 
 def compare_285(nut: Mapping[str, str], ours: Mapping[str, str]) -> Comparison:
     """Against the reference: only :data:`DRIVER_SELF_285` may differ."""
-    matched: list[str] = []
-    explained: dict[str, str] = {}
-    bad: list[str] = []
-    for name in sorted(set(nut) | set(ours)):
-        a, b = nut.get(name), ours.get(name)
-        if a == b:
-            matched.append(name)
-        elif (why := explain_285(name, a, b)) is not None:
-            explained[name] = why
-        else:
-            bad.append(f"{name}: NUT {a!r} hidups {b!r}")
-    return Comparison(matched, explained, bad)
+    return compare_with(nut, ours, explain_285)

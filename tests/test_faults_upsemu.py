@@ -15,7 +15,17 @@ from pathlib import Path
 
 import pytest
 from conftest import SHARED_CAPTURES, require
-from fault_util import POLL, SLACK, TIMEOUT_MS, Run, check_fault, driver_on, with_fault
+from fault_util import (
+    POLL,
+    SLACK,
+    TIMEOUT_MS,
+    Run,
+    check_fault,
+    check_other_unit_refused,
+    check_unplug_to_battery,
+    driver_on,
+    with_fault,
+)
 from upsemu_util import device_file, try_build_upsemu
 
 pytestmark = [pytest.mark.upsemu, pytest.mark.slow]
@@ -70,32 +80,11 @@ def test_timeouts_on_some_reports(run: Run) -> None:
 
 
 def test_unplug_and_reenumeration_at_a_mains_loss(run: Run) -> None:
-    """The UPS resets its USB as it goes on battery (fault_gone_after): stale at once, back
-    at the new address within a poll of re-enumerating, and OB is read from the device."""
+    """The UPS resets its USB as it goes on battery: see check_unplug_to_battery."""
     assert "feature 0x13: 01" in run.text  # ACPresent, the BK650's mains bit
-    on_battery = run.text.replace("feature 0x13: 01", "feature 0x13: 00")
-    t_fault = run.put(with_fault(on_battery, "fault_gone_after: 2", "fault_gone_ms: 1500"))
-    run.sample(1.5 + POLL + SLACK + 2)
-    stale_at = run.first(t_fault, stale=True)
-    assert stale_at is not None and stale_at - t_fault <= POLL + SLACK
-    back = run.first(stale_at, stale=False)
-    assert back is not None and back - t_fault <= 1.5 + POLL + SLACK
-    assert run.samples[-1].values["ups.status"].split()[0] == "OB"
-    assert run.samples[-1].values["driver.reconnect_count"] == "1"
+    check_unplug_to_battery(run, run.text.replace("feature 0x13: 01", "feature 0x13: 00"))
 
 
 def test_another_unit_is_not_taken(run: Run) -> None:
-    """A different unit (another serial number) on the bus while ours is away: the driver
-    stays stale and says why; ours comes back and is taken."""
-    other = run.text.replace("serial: EMU0001", "serial: OTHER999")
-    assert other != run.text
-    t_fault = run.put(with_fault(other, "fault_gone_after: 1", "fault_gone_ms: 500"))
-    run.sample(5)
-    assert run.first(t_fault, stale=True) is not None
-    assert all(s.stale for s in run.samples if s.t >= t_fault + POLL + SLACK)
-    assert "serial 'OTHER999' does not match" in run.log.read_text()  # says why
-    t_back = run.put(run.text)
-    run.sample(POLL + SLACK + 3)
-    back = run.first(t_back, stale=False)
-    assert back is not None
-    assert run.samples[-1].values.get("ups.serial") != "OTHER999"
+    """A different unit (another serial number) on the bus while ours is away."""
+    check_other_unit_refused(run, "serial 'OTHER999' does not match")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -83,9 +85,18 @@ def _prerequisites() -> Path:
     return lib
 
 
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A short work folder: a driver socket path must fit sun_path's 108 bytes, and
+    pytest's own (deeper still under xdist) does not."""
+    with tempfile.TemporaryDirectory(prefix="kp.") as name:
+        yield Path(name)
+
+
 @pytest.mark.parametrize("capture", CAPTURES, ids=lambda p: p.stem)
-def test_killpower_bytes_as_nut285(capture: Path, tmp_path: Path) -> None:
+def test_killpower_bytes_as_nut285(capture: Path, short_tmp: Path) -> None:
     lib = _prerequisites()
+    tmp_path = short_tmp
     device = device_file(capture)
     if capture.stem in NOT_DRIVEN:
         with pytest.raises(kp.NotDriven):
