@@ -89,6 +89,16 @@ def _optional_str(doc: Mapping[str, Any], key: str, where: str, source: str) -> 
     return value
 
 
+def exchange_items(doc: Mapping[str, Any], source: str) -> list[tuple[str, Any]]:
+    """The ``exchanges`` list of a Q* capture (ours or the shared layout), each item with
+    where it stands (``exchanges[3]``) for error messages."""
+    raw = doc.get("exchanges")
+    if not isinstance(raw, list):
+        raise CaptureError("exchanges: missing or not a list", source=source,
+                           option="exchanges")
+    return [(f"exchanges[{number}]", item) for number, item in enumerate(raw)]
+
+
 def qx_capture_from_doc(doc: Mapping[str, Any], source: str = "capture") -> QxCapture:
     """Our format's parsed JSON as a QxCapture; CaptureError naming the bad field."""
     version = doc.get("version")
@@ -103,13 +113,8 @@ def qx_capture_from_doc(doc: Mapping[str, Any], source: str = "capture") -> QxCa
                                                  source),
                       product=_optional_str(device, "product", "device.product", source),
                       serial=_optional_str(device, "serial", "device.serial", source))
-    raw = doc.get("exchanges")
-    if not isinstance(raw, list):
-        raise CaptureError("exchanges: missing or not a list", source=source,
-                           option="exchanges")
     exchanges = []
-    for number, item in enumerate(raw):
-        where = f"exchanges[{number}]"
+    for where, item in exchange_items(doc, source):
         if not isinstance(item, dict) or not isinstance(item.get("command"), str):
             raise CaptureError(f"{where}: not an object with a 'command' string",
                                source=source, option=where)

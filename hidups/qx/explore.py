@@ -17,6 +17,7 @@ from hidups.capture.qx_capture import (
     QxCapture,
     QxCaptureReplay,
     QxExchange,
+    exchange_items,
     is_qx_capture,
     qx_capture_from_doc,
 )
@@ -55,13 +56,8 @@ def _shared_id(doc: Mapping[str, Any], key: str, source: str) -> int:
 
 def qx_capture_from_shared(doc: Mapping[str, Any], source: str = "capture") -> QxCapture:
     """A shared-layout Q* capture as ours; descriptor reads become their commands."""
-    raw = doc.get("exchanges")
-    if not isinstance(raw, list):
-        raise CaptureError("exchanges: missing or not a list", source=source,
-                           option="exchanges")
     exchanges = []
-    for number, item in enumerate(raw):
-        where = f"exchanges[{number}]"
+    for where, item in exchange_items(doc, source):
         send = item.get("send") if isinstance(item, dict) else None
         if not isinstance(send, str):
             raise CaptureError(f"{where}: exchange without 'send'", source=source, option=where)
