@@ -62,6 +62,23 @@ def test_unplug_goes_stale_then_back_to_ok() -> None:
     assert store.get("ups.status") == "OL DISCHRG"
 
 
+def test_fresh_again_log_counts_from_the_loss(caplog: pytest.LogCaptureFixture) -> None:
+    """The one line that ends an outage says how long the data was stale: from the
+    loss to the reconnect, not the reconnect's own instant."""
+    engine, plug, store, clock = started()
+    clock.now = 100.0
+    plug.unplug()
+    engine.update()
+    clock.now = 142.5
+    engine.update()  # still gone
+    plug.plug()
+    clock.now = 163.0
+    with caplog.at_level("WARNING", logger="hidups.driver.core"):
+        engine.update()
+    assert not store.stale
+    assert "UPS data is fresh again (stale for 63.0 s)" in caplog.text
+
+
 def test_reconnect_asks_for_the_same_unit() -> None:
     engine, plug, _, clock = started({"pollonly": "", "vendorid": "051d"})
     plug.unplug()

@@ -345,6 +345,8 @@ class Driver(Generic[S]):
             self._previous = session
             session.close()
         self.set_state("reconnect.trying")
+        if not self.stale_reason:  # "fresh again" after the reconnect counts from here
+            self.stale_reason, self.stale_since = why, self.clock()
         if stale:
             self.store.data_stale()
         self.next_reconnect = 0.0
@@ -389,8 +391,7 @@ class Driver(Generic[S]):
             self.store.set("driver.reconnect_count", str(self.reconnect_count))
             self.store.set("driver.reconnect_max_tries", str(self.settings.reconnect_max_tries))
             self.data_changed = True  # re-read the semi-static values too
-            self.stale_reason = "reconnecting"  # the device was lost: stale until fresh
-            self.stale_since = self.clock()
+            self.stale_reason = self.stale_reason or "reconnecting"  # stale until fresh
             self._freshness(outcome)
             self.set_state("quiet")
             log.info("UPS reconnected")
