@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import qx_driver_util as qd
-from conftest import ROOT, require, require_nut, require_shared
+from conftest import ROOT, nut285_bin, require, require_nut, require_nut285, require_shared
 from upsemu_util import try_build_upsemu
 from upsmon_util import (
     UPSMON,
@@ -42,6 +42,7 @@ COMMAND_SHAPE = re.compile(r"^(S.*|C|CT|T.*|Q)$")
 @pytest.fixture(scope="module")
 def library() -> Path:
     require_nut()
+    require_nut285()
     require_shared()
     require(Path(NUTDRV_QX).exists(), "Debian's nutdrv_qx is not installed")
     lib, why = try_build_upsemu()
@@ -74,6 +75,9 @@ def served(which: str, device: Path, library: Path, log: Path, *,
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT),
                                                               env.get("PYTHONPATH")]))
             argv = [sys.executable, "-m", "hidups", "-a", "ups", "-F"]
+        elif which == "nut285":  # nut_sid.sh's wrapper, its libusb being the emulator
+            env.update(LD_PRELOAD=str(library), NUT_SID_LIBPATH=str(library.parent / "lib"))
+            argv = [str(nut285_bin("nutdrv_qx")), "-a", "ups", "-F", "-u", getpass.getuser()]
         else:
             env["LD_PRELOAD"] = str(library)
             argv = [NUTDRV_QX, "-a", "ups", "-F", "-u", getpass.getuser()]
@@ -143,13 +147,18 @@ WIRE_DEVICES = ["megatec-cypress", "voltronic-qs-cypress", "mustek-ippon", "mega
 def test_upscmd_puts_the_same_bytes_on_the_wire(library: Path, tmp_path: Path,
                                                 name: str, record_property: object) -> None:
     device = qd.DEVICES_DIR / f"{name}.ups"
-    listed, nut = send_all("nut", device, library, tmp_path / "nut.log", None)
+    listed, nut = send_all("nut285", device, library, tmp_path / "nut285.log", None)
+    listed_280, nut_280 = send_all("nut", device, library, tmp_path / "nut.log", listed)
     mine_listed, ours = send_all("hidups", device, library, tmp_path / "ours.log", listed)
-    assert mine_listed == listed
+    assert mine_listed == listed == listed_280
     assert len(listed) >= 5, listed
     for command in listed:
-        assert ours[command][1] == nut[command][1], (command, nut[command], ours[command])
-        assert ours[command][0] == nut[command][0], (command, nut[command], ours[command])
+        # NUT 2.8.5, the reference, and 2.8.0: the same bytes and the same answer
+        for reference in (nut, nut_280):
+            assert ours[command][1] == reference[command][1], (command, reference[command],
+                                                               ours[command])
+            assert ours[command][0] == reference[command][0], (command, reference[command],
+                                                               ours[command])
     # the commands did reach the UPS (not two empty lists compared)
     assert sum(bool(sent) for _, sent in nut.values()) >= 4, nut
     record_property("commands", {c: nut[c] for c in listed})  # type: ignore[operator]
