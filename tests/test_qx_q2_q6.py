@@ -8,6 +8,8 @@ differential against the running NUT is ``test_qx_q2_q6_nut.py``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from qx_testlib import Device
 
@@ -268,13 +270,14 @@ def test_multiply_m2s_is_minutes_to_seconds(text: str, out: str | None) -> None:
 
 def test_topology_bits() -> None:
     process = topology_bits(115, 116)
+    engine = session("q2")[0].engine
     inp = next(i for i in Q2.table if i.name == "experimental.input.topology")
     out = next(i for i in Q2.table if i.name == "experimental.output.topology")
     wrong = next(i for i in Q6.table if i.name == "experimental.input.topology")
-    assert process(None, inp, "1") == "star" and process(None, out, "0") == "delta"
-    assert process(None, inp, "2") is None and process(None, inp, "") is None
-    assert process(None, inp, " ") is None
-    assert process(None, wrong, "1") is None  # NUT's switch knows only its two columns
+    assert process(engine, inp, "1") == "star" and process(engine, out, "0") == "delta"
+    assert process(engine, inp, "2") is None and process(engine, inp, "") is None
+    assert process(engine, inp, " ") is None
+    assert process(engine, wrong, "1") is None  # NUT's switch knows only its two columns
 
 
 # -- bad answers: never a wrong value --------------------------------------------------
@@ -283,7 +286,7 @@ def _truncated(text: str) -> str:
     return text[:-3]
 
 
-BAD = {
+BAD: dict[str, Callable[[str], str]] = {
     "nak": lambda text: "(NAK",
     "truncated": _truncated,
     "garbage": lambda text: "(" + "X" * (len(text) - 1),
@@ -367,7 +370,8 @@ def test_bad_status_answer_fails_the_poll(name: str, q1: str | None) -> None:
 @pytest.mark.parametrize("name", ["q2", "q6"])
 def test_topology_digit_out_of_01_is_not_published(name: str) -> None:
     command, good = FIRST[name]
-    ses, _ = session(name, **{command: good[:-2] + "21"})
+    ses, dev = session(name)
+    dev.answers[command] = (good[:-2] + "21\r").encode()
     init = ses.init()
     assert "experimental.input.topology" not in init.values
     assert init.values["experimental.output.topology"] == "star"
