@@ -27,8 +27,11 @@ DELAY = QxFlag.ABSENT | QxFlag.SETVAR | QxFlag.RANGE
 bits = blazer.process_status_bits
 battvolt = blazer.multiply_battvolt
 
-#: What glibc's ``sscanf("%f")`` takes: blanks, then a decimal number prefix.
-_SCANF_FLOAT = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
+#: What glibc's ``sscanf("%f")`` takes: blanks, then a hexadecimal or decimal number
+#: prefix, or inf/infinity/nan.
+_SCANF_FLOAT = re.compile(
+    r"\s*([+-]?)(0x(?:[0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p[+-]?\d+)?"
+    r"|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|infinity|inf|nan)", re.IGNORECASE)
 
 
 def _scanf_float(text: str) -> float | None:
@@ -40,7 +43,10 @@ def _scanf_float(text: str) -> float | None:
     match = _SCANF_FLOAT.match(text)
     if match is None:
         return None
-    number = float(match.group(1))
+    sign, digits = match.groups()
+    hexa = digits[:2].lower() == "0x"
+    number = float.fromhex(digits) if hexa else float(digits)
+    number = -number if sign == "-" else number
     try:
         return float(struct.unpack("f", struct.pack("f", number))[0])
     except OverflowError:
