@@ -448,3 +448,31 @@ def test_a_command_the_ups_does_not_ack_fails(name: str) -> None:
     dev.answers["CT"] = b"(NAK\r"
     assert ses.instcmd("test.battery.stop", None) is S.FAILED
     assert ses.instcmd("no.such.command", None) is S.INVALID
+
+
+@pytest.mark.parametrize("name", ["q2", "q6"])
+def test_a_longer_answer_is_read_as_nut_reads_it(name: str) -> None:
+    """NUT checks a minimum length only: extra fields after NUT's layout change nothing."""
+    command, good = FIRST[name]
+    ses, dev = session(name)
+    dev.answers[command] = (good + " 00 EXTRA\r").encode()
+    init = ses.init()
+    for var in ("battery.charge", "battery.runtime", "experimental.output.topology"):
+        assert init.values[var] == NUT_VALUES[name][var], var
+
+
+def test_one_pack_voltage_is_multiplied_at_init_as_nut_does() -> None:
+    """battery_voltage_reports_one_pack with battery.packs 2: NUT 2.8.5 publishes
+    battery.voltage 436.80 on q6-3phase.ups and leaves the negative string's 217.9 as
+    read (its initbattery multiplies battery.voltage only), checked on upsemu."""
+    from pathlib import Path
+
+    from hidups.qx.replay import DeviceFileQuery
+
+    path = Path(__file__).parent / "data" / "qx" / "q6-3phase.ups"
+    query = DeviceFileQuery(path.read_text(), path.name, chunk=8)
+    opts = {"protocol": "q6", "battery_voltage_reports_one_pack": "",
+            "default.battery.packs": "2"}
+    init = QxSession(detect(query, opts), query, opts).init()
+    assert init.values["battery.voltage"] == "436.80"
+    assert init.values["experimental.battery.voltage.negative"] == "217.9"
