@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -276,3 +277,76 @@ def test_out_of_range_delay_is_refused_as_nut_does(library: Path, tmp_path: Path
     assert rc != 0 and not ours
     assert "offdelay" in output and "out of range" in output
     assert not any(COMMAND_SHAPE.match(c) for c in sent(tmp_path / "hidups.log"))
+
+
+STATUS = {0: "HANDLED", 1: "UNKNOWN", 2: "INVALID", 3: "FAILED"}
+
+
+@pytest.mark.nut
+@pytest.mark.upsemu
+@pytest.mark.parametrize("stem", ["q2-3phase", "q6-testing"])
+def test_driver_process_commands_and_setvars_on_the_wire(library: Path, tmp_path: Path,
+                                                         stem: str) -> None:
+    """The hidups driver process (-F) answers INSTCMD/SET on its socket as upsd asks
+    them: the bytes upsemu logs are NUT 2.8.5's (run with the delays in ups.conf), and a
+    SET outside NUT's range is refused with nothing sent."""
+    from hidups.nut.client import DriverClient
+
+    device = DATA / f"{stem}.ups"
+    name = stem[:2]
+    nut_log = tmp_path / "nut.log"
+    extra = ["-F", "3"]
+    for command in COMMANDS:
+        extra += ["-c", command]
+    run = qd.run_nut(device, library, {**qd.device_ids(device), "protocol": name, **DELAYS},
+                     log=nut_log, extra=extra, version="2.8.5")
+    assert run.rc == 0, run.output
+    nut_status = re.findall(r"^# INSTCMD (.*): (\w+)$", run.output, re.M)
+    nut_bytes = [cmd for cmd in sent(nut_log) if COMMAND_SHAPE.match(cmd)]
+
+    state = tmp_path / "state"
+    state.mkdir()
+    log = tmp_path / "hidups.log"
+    options = {**qd.device_ids(device), "protocol": name}
+    out = open(tmp_path / "driver.out", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([*qd.hidups_args(options), "-F"], stdout=out,
+                            stderr=subprocess.STDOUT, cwd=ROOT,
+                            env=qd.hidups_env(device, library, state, UPSEMU_LOG=str(log)))
+    try:
+        sock = state / "hidups-ups"
+        for _ in range(300):
+            if sock.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert sock.exists(), (tmp_path / "driver.out").read_text(errors="replace")
+        with DriverClient(str(sock), timeout=10) as client:
+            for _ in range(100):
+                if any(w[:2] == ["SETINFO", "ups.status"] for w in client.dump()):
+                    break
+                time.sleep(0.1)
+            start = len(sent(log))
+            # out of NUT's ranges: refused, nothing on the wire, the value kept; NUT
+            # 2.8.5's setvar answers UNKNOWN here ("value out of range", a TODO in its
+            # source says it should be another status), and so does hidups
+            assert STATUS[client.setvar("ups.delay.shutdown", "5")] == "UNKNOWN"
+            assert STATUS[client.setvar("ups.delay.start", "600000")] == "UNKNOWN"
+            assert sent(log)[start:] == []
+            assert STATUS[client.setvar("ups.delay.shutdown", DELAYS["offdelay"])] == "HANDLED"
+            assert STATUS[client.setvar("ups.delay.start", DELAYS["ondelay"])] == "HANDLED"
+            mine = []
+            for command in COMMANDS:
+                cmd, _, param = command.partition(" ")
+                mine.append((command, STATUS[client.instcmd(cmd, param or None, timeout=10)]))
+            values = {w[1]: w[2] for w in client.dump() if len(w) == 3 and w[0] == "SETINFO"}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        out.close()
+    ours = [cmd for cmd in sent(log)[start:] if COMMAND_SHAPE.match(cmd)]
+    assert mine == nut_status
+    assert ours == nut_bytes
+    assert values["ups.delay.shutdown"] == "120" and values["ups.delay.start"] == "240"
