@@ -119,6 +119,8 @@ class QxProtocol:
     claim_skips: frozenset[int] = frozenset()
     claim_unskips: frozenset[int] = frozenset()
     claim_state: Mapping[str, float] = field(default_factory=dict)
+    #: ``subdriver->initinfo``: runs last in ``upsdrv_initinfo`` (e.g. device.type).
+    initinfo: InitUps | None = None
 
 
 class WalkStep(enum.Enum):

@@ -15,6 +15,8 @@ from hidups.qx.engine import Engine
 from hidups.qx.items import Query, QxProtocol
 from hidups.qx.mecer import MECER
 from hidups.qx.megatec import MEGATEC, MEGATEC_OLD, MUSTEK, Q1, ZINTO
+from hidups.qx.q2 import Q2
+from hidups.qx.q6 import Q6
 from hidups.qx.settings import QxSettings
 from hidups.qx.voltronic_qs import VOLTRONIC_QS, VOLTRONIC_QS_HEX
 
@@ -30,6 +32,7 @@ ORDER: tuple[str, ...] = (
 PROTOCOLS: dict[str, QxProtocol | None] = {name: None for name in ORDER}
 PROTOCOLS.update({p.name: p for p in (VOLTRONIC_QS, VOLTRONIC_QS_HEX, MUSTEK, MEGATEC_OLD,
                                        BESTUPS, MECER, MEGATEC, ZINTO, Q1)})
+PROTOCOLS.update({p.name: p for p in (Q2, Q6)})
 
 
 def register(protocol: QxProtocol) -> None:
