@@ -427,7 +427,7 @@ class NetProtocol:
     def _dispatch(self, session: Session, call: Callable[[], int]) -> list[str]:
         """Hand the request to the driver (in order, off the network loop), as upsd
         writes it to the driver's socket, and answer at once."""
-        ident = str(uuid.uuid4()) if session.tracking else None
+        ident = str(uuid.uuid4()).upper() if session.tracking else None  # as upsd
         if ident is not None:
             with self._lock:
                 self._tracking[ident] = PENDING
