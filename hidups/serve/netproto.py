@@ -113,7 +113,7 @@ class NetProtocol:
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netcmd")
 
     def close(self) -> None:
-        self._worker.shutdown(wait=True, cancel_futures=True)
+        self._worker.shutdown(wait=True)  # requests answered OK still reach the driver
 
     # --- lookup ------------------------------------------------------------------
 
