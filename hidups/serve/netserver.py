@@ -308,8 +308,8 @@ class NetServer:
                 self._limited.info("parse", "parse error on sock from %s: %s",
                                    conn.session.addr, line.error)
                 continue
-            if conn.closing or conn.tls is not None:
-                return
+            if conn.closing or conn.handshaking:
+                return  # after LOGOUT or STARTTLS: the rest is not plain requests
             reply = self.protocol.handle(conn.session, line.words)
             self._reply(conn, reply)
 
