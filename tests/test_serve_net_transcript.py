@@ -56,6 +56,9 @@ TRANSCRIPT: list[list[str]] = [
         "PASSWORD early", "SET VAR ups ups.delay.shutdown 60", "LOGIN ups",
         "USERNAME admin", "USERNAME again", "USERNAME a b", "PASSWORD again",
         "SET VAR ups ups.delay.shutdown 60", "INSTCMD ups test.battery.stop", "LOGIN ups",
+        "GET VAR ups ups.status\r", "GET\tVAR  ups\t ups.status",
+        "GET VAR ups " + "A" * 1_000_000, "B" * 1_000_000,
+        "GET VAR ups ups.status " + "x " * 500_000, "LIST VAR ups " + "y" * 600,
         "LOGOUT extra", "LOGOUT",
     ],
     [  # admin: SET and every INSTCMD, no LOGIN/FSD/PRIMARY
@@ -130,7 +133,7 @@ def compare(ours: list[tuple[str, list[str]]],
         if mine == nut:
             equal += len(mine)
         else:
-            differences.append(f"{request!r}: upsd {nut} / ours {mine}")
+            differences.append(f"{request[:80]!r}: upsd {nut} / ours {mine}")
     return equal, differences
 
 
@@ -157,7 +160,7 @@ def test_transcript_matches_upsd_285() -> None:
     equal, differences = compare(ours, theirs)
     report = Path(os.environ.get("HIDUPS_TRANSCRIPT_REPORT", "/dev/null"))
     if str(report) != "/dev/null":
-        report.write_text("\n".join(f"{r!r} -> {a}" for r, a in theirs) + "\n")
+        report.write_text("\n".join(f"{r[:80]!r} -> {a}" for r, a in theirs) + "\n")
     assert not differences, "\n".join(differences)
     print(f"{len(theirs)} requests, {equal} answer lines equal, "
           f"{len(EXPECTED_DIFFERENCES)} expected differences")
