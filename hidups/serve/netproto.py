@@ -19,19 +19,15 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from hidups import __version__
-from hidups.errors import CommandStatus
 from hidups.nut.dstate import DState
 from hidups.nut.protocol import escape
 from hidups.serve.cmdvartab import Descriptions
 from hidups.serve.model import ServedUps
+from hidups.serve.nettrack import CommandQueue
 from hidups.serve.users import Users
 
 log = logging.getLogger(__name__)
@@ -42,18 +38,6 @@ NETVER = "1.3"
 NUT_URL = "https://www.networkupstools.org/"
 HELP = ("Commands: HELP VER PROTVER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD "
         "STARTTLS")
-#: Tracking results kept (upsd keeps them an hour; we also bound their number).
-MAX_TRACKING = 4096
-PENDING = -1
-
-_TRACKING_ANSWER = {
-    PENDING: "PENDING",
-    CommandStatus.HANDLED: "SUCCESS",
-    CommandStatus.UNKNOWN: "ERR UNKNOWN",
-    CommandStatus.INVALID: "ERR INVALID-ARGUMENT",
-    CommandStatus.CONVERSION_FAILED: "ERR INVALID-ARGUMENT",
-    CommandStatus.FAILED: "ERR FAILED",
-}
 _ATOI = re.compile(r"\s*([+-]?\d+)")
 
 
@@ -107,13 +91,10 @@ class NetProtocol:
         self.tls_ready = tls_ready
         self._sessions = sessions
         self.fsd: set[str] = set()
-        self._tracking: OrderedDict[str, int] = OrderedDict()
-        self._tracking_users = 0
-        self._lock = threading.Lock()
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netcmd")
+        self.queue = CommandQueue()
 
     def close(self) -> None:
-        self._worker.shutdown(wait=True)  # requests answered OK still reach the driver
+        self.queue.close()
 
     # --- lookup ------------------------------------------------------------------
 
@@ -248,7 +229,7 @@ class NetProtocol:
                 return ["ON" if session.tracking else "OFF"]
             if not session.tracking:
                 raise Refused("FEATURE-NOT-CONFIGURED")
-            return [self.tracking_answer(args[1])]
+            return [self.queue.answer(args[1])]
         if len(args) < 2:
             raise Refused("INVALID-ARGUMENT")
         name = args[1]
@@ -422,41 +403,16 @@ class NetProtocol:
                  command, "" if param is None else f" with value {param}", ups.name)
         return self._dispatch(session, lambda: ups.commands.instcmd(command, param))
 
-    # --- tracking ----------------------------------------------------------------
+    # --- to the driver ----------------------------------------------------------
 
     def _dispatch(self, session: Session, call: Callable[[], int]) -> list[str]:
-        """Hand the request to the driver (in order, off the network loop), as upsd
-        writes it to the driver's socket, and answer at once."""
-        ident = str(uuid.uuid4()).upper() if session.tracking else None  # as upsd
-        if ident is not None:
-            with self._lock:
-                self._tracking[ident] = PENDING
-                while len(self._tracking) > MAX_TRACKING:
-                    self._tracking.popitem(last=False)
-
-        def run() -> None:
-            try:
-                status = int(call())
-            except Exception:
-                log.exception("command handler failed")
-                status = CommandStatus.FAILED
-            if ident is not None:
-                with self._lock:
-                    if ident in self._tracking:
-                        self._tracking[ident] = status
-
+        """Hand the request to the driver, as upsd writes it to the driver's socket,
+        and answer at once."""
         try:
-            self._worker.submit(run)
-        except RuntimeError as exc:  # shut down
+            ident = self.queue.submit(call, session.tracking)
+        except RuntimeError as exc:  # the server is stopping
             raise Refused("SET-FAILED") from exc
         return ["OK" if ident is None else f"OK TRACKING {ident}"]
-
-    def tracking_answer(self, ident: str) -> str:
-        with self._lock:
-            for known, status in self._tracking.items():
-                if known.lower() == ident.lower():
-                    return _TRACKING_ANSWER.get(status, "ERR UNKNOWN")
-        return "ERR UNKNOWN"
 
 
 _Method = Callable[[NetProtocol, Session, list[str]], "list[str] | Reply"]
