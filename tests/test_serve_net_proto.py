@@ -244,3 +244,23 @@ def test_squeeze_keeps_the_words_nut_would_parse() -> None:
         assert [w.words for w in plain.feed(line)] == [w.words for w in squeezed.feed(
             squeeze(line))]
         assert len(squeeze(line)) < 10_000
+
+
+def test_upsd_conf_listen_maxconn_certfile(tmp_path: Path) -> None:
+    from hidups.serve.netconf import DEFAULT_LISTEN, UpsdConf
+
+    conf = UpsdConf.from_text("# upsd.conf\nLISTEN 127.0.0.1 3493\nlisten ::1\nMAXAGE 15\n"
+                              "MAXCONN 64\nCERTFILE /etc/nut/upsd.pem\n")
+    assert conf.listen == [("127.0.0.1", 3493), ("::1", 3493)]
+    assert conf.maxconn == 64 and conf.certfile == "/etc/nut/upsd.pem"
+    tls = conf.tls()
+    assert tls is not None and str(tls.certfile) == "/etc/nut/upsd.pem"
+    assert UpsdConf.from_text("").listen_or_default() == list(DEFAULT_LISTEN)
+    with pytest.raises(ConfigError, match=r"x\.conf:2: MAXCONN: 'lots'"):
+        UpsdConf.from_text("LISTEN 0.0.0.0\nMAXCONN lots\n", "x.conf")
+    with pytest.raises(ConfigError, match=r"x\.conf:1: LISTEN: '99999'"):
+        UpsdConf.from_text("LISTEN 0.0.0.0 99999\n", "x.conf")
+    with pytest.raises(ConfigError, match=r"x\.conf:1: LISTEN takes"):
+        UpsdConf.from_text("LISTEN\n", "x.conf")
+    with pytest.raises(ConfigError, match=r"upsd\.conf"):
+        UpsdConf.from_file(tmp_path / "upsd.conf")
