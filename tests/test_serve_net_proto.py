@@ -264,3 +264,12 @@ def test_upsd_conf_listen_maxconn_certfile(tmp_path: Path) -> None:
         UpsdConf.from_text("LISTEN\n", "x.conf")
     with pytest.raises(ConfigError, match=r"upsd\.conf"):
         UpsdConf.from_file(tmp_path / "upsd.conf")
+
+
+def test_requests_after_close_fail_as_upsd_when_the_driver_is_gone() -> None:
+    proto, _, recorder = make()
+    proto.close()
+    admin = logged("admin", "adminpass")
+    assert ask(proto, admin, "INSTCMD ups load.off") == ["ERR INSTCMD-FAILED"]
+    assert ask(proto, admin, "SET VAR ups ups.delay.shutdown 30") == ["ERR SET-FAILED"]
+    assert recorder.calls == []

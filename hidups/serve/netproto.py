@@ -401,17 +401,19 @@ class NetProtocol:
             raise Refused("ACCESS-DENIED")
         log.info("instant command: %s@%s did %s%s on %s", session.username, session.addr,
                  command, "" if param is None else f" with value {param}", ups.name)
-        return self._dispatch(session, lambda: ups.commands.instcmd(command, param))
+        return self._dispatch(session, lambda: ups.commands.instcmd(command, param),
+                              "INSTCMD-FAILED")
 
     # --- to the driver ----------------------------------------------------------
 
-    def _dispatch(self, session: Session, call: Callable[[], int]) -> list[str]:
+    def _dispatch(self, session: Session, call: Callable[[], int],
+                  failed: str = "SET-FAILED") -> list[str]:
         """Hand the request to the driver, as upsd writes it to the driver's socket,
         and answer at once."""
         try:
             ident = self.queue.submit(call, session.tracking)
         except RuntimeError as exc:  # the server is stopping
-            raise Refused("SET-FAILED") from exc
+            raise Refused(failed) from exc
         return ["OK" if ident is None else f"OK TRACKING {ident}"]
 
 
