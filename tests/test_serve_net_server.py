@@ -126,8 +126,8 @@ def test_a_client_that_never_reads_is_dropped(plain: NetServer) -> None:
     hog = socket.create_connection(plain.addresses[0])
     hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     try:
-        for _ in range(400):  # ~8 KiB of answer each, never read
-            hog.sendall(b"LIST VAR ups\n")
+        for _ in range(30):  # 100 requests of ~9 KiB of answer each, never read
+            hog.sendall(b"LIST VAR ups\n" * 100)
     except OSError:
         pass  # the server may already have dropped it
     with LineClient(plain.addresses[0]) as other:
@@ -177,3 +177,38 @@ def _eventually(predicate: object, timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def test_answers_reach_a_client_that_closed_its_sending_side(plain: NetServer) -> None:
+    for _ in range(20):
+        with socket.create_connection(plain.addresses[0], timeout=5) as sock:
+            sock.sendall(b"NETVER\nLIST UPS\n")
+            sock.shutdown(socket.SHUT_WR)  # as `printf ... | nc -N`
+            data = b""
+            while chunk := sock.recv(4096):
+                data += chunk
+        assert data == b'1.3\nBEGIN LIST UPS\nUPS ups "test"\nEND LIST UPS\n'
+
+
+def test_ipv6_loopback_is_served_when_available() -> None:
+    require(socket.has_ipv6 and _ipv6_loopback(), "no IPv6 loopback on this machine")
+    with NetServer(upses(), Users.from_text(USERS_TEXT), [("127.0.0.1", 0), ("::1", 0)],
+                   descriptions=Descriptions()) as srv:
+        (_, port4), (host6, port6) = srv.addresses
+        assert host6 == "::1" and port4 > 0 and port6 > 0
+        with LineClient(("::1", port6)) as client:
+            assert client.ask("GET VAR ups ups.status") == ['VAR ups ups.status "OL"']
+            client.ask("USERNAME monuser")
+            client.ask("PASSWORD monpass")
+            assert client.ask("LOGIN ups") == ["OK"]
+            assert client.ask("LIST CLIENT ups") == [
+                "BEGIN LIST CLIENT ups", "CLIENT ups ::1", "END LIST CLIENT ups"]
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True

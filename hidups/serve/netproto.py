@@ -248,10 +248,10 @@ class NetProtocol:
             return [self._get_type(name, item)]
         if what == "DESC":
             self.available(name)
-            return [f'DESC {name} {item} "{self.descriptions.variable(item)}"']
+            return [f'DESC {name} {item} "{escape(self.descriptions.variable(item))}"']
         if what == "CMDDESC":
             self.available(name)
-            return [f'CMDDESC {name} {item} "{self.descriptions.command(item)}"']
+            return [f'CMDDESC {name} {item} "{escape(self.descriptions.command(item))}"']
         raise Refused("INVALID-ARGUMENT")
 
     def _value(self, ups: ServedUps, name: str, value: str) -> str:

@@ -244,7 +244,8 @@ class NetServer:
         except OSError as exc:
             self._drop(conn, f"read failure: {exc}")
             return
-        if not data:
+        if not data:  # the client is done sending: what it is owed goes out first
+            self._flush(conn)
             self._drop(conn, None)
             return
         if conn.tls is None:
@@ -378,6 +379,7 @@ class NetServer:
 
     def _queue(self, conn: _Conn, data: bytes) -> None:
         conn.out += data
+        self._flush(conn)
         if len(conn.out) > self.max_output:
             self._limited.warning("overflow", "client %s does not read its answers "
                                   "(%d bytes waiting): dropping it", conn.session.addr,
@@ -385,16 +387,21 @@ class NetServer:
             self._drop(conn, None)
 
     def _write(self, conn: _Conn) -> None:
-        if conn.out:
-            try:
-                sent = conn.sock.send(conn.out)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError as exc:
-                self._drop(conn, f"write failure: {exc}")
-                return
-            del conn.out[:sent]
+        self._flush(conn)
         self._update_events(conn)
+
+    def _flush(self, conn: _Conn) -> None:
+        """Send what the socket takes now (answers go out at once, not a round later)."""
+        if not conn.out or conn.sock.fileno() not in self._conns:
+            return
+        try:
+            sent = conn.sock.send(conn.out)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self._drop(conn, f"write failure: {exc}")
+            return
+        del conn.out[:sent]
 
     def _update_events(self, conn: _Conn) -> None:
         if conn.sock.fileno() not in self._conns or self._selector is None:
