@@ -5,7 +5,8 @@ server serves the same data tree (the driver's DUMPALL, what upsd holds) with it
 commands forwarded to the same driver socket. Every request of :data:`TRANSCRIPT` is
 sent to both, on the same sequence of connections, and the answers are compared line
 by line. The only differences allowed are :data:`EXPECTED_DIFFERENCES` (upsd's version
-string against ours); tracking ids are random and compared as ``<uuid>``.
+string against ours); tracking ids are random and compared as ``<uuid>``. Debian's NUT
+2.8.0 is the second column: it also differs where 2.8.5 changed (:data:`CHANGED_SINCE_280`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from conftest import SHARED_CAPTURES, require_nut, require_nut285, require_shared
 from nut_util import hidups_under_upsd
 from serve_net_util import USERS_TEXT, DriverForward, LineClient, dstate_from_dump
@@ -106,6 +108,13 @@ EXPECTED_DIFFERENCES = {
     "VER": "our version line names hidups next to the upsd version we follow",
     "GET VAR ups server.info": "the same version line as VER",
 }
+#: NUT 2.8.0 (the second column) differs from 2.8.5, which we follow, in these answers.
+CHANGED_SINCE_280 = {
+    "HELP": "2.8.5 lists PROTVER",
+    "GET VAR ups server.version": "2.8.0 is 2.8.0",
+    "GET VAR nope server.version": "2.8.0 is 2.8.0",
+    "GET DESC ups upstream.battery.charge": "2.8.5 strips 'upstream.' to find a description",
+}
 _UUID = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}")
 
 
@@ -122,12 +131,12 @@ def run_transcript(address: tuple[str, int]) -> list[tuple[str, list[str]]]:
     return answers
 
 
-def compare(ours: list[tuple[str, list[str]]],
-            theirs: list[tuple[str, list[str]]]) -> tuple[int, list[str]]:
+def compare(ours: list[tuple[str, list[str]]], theirs: list[tuple[str, list[str]]],
+            expected: dict[str, str]) -> tuple[int, list[str]]:
     """(answer lines equal, differences) between two transcripts."""
     equal, differences = 0, []
     for (request, mine), (_, nut) in zip(ours, theirs, strict=True):
-        if request in EXPECTED_DIFFERENCES:
+        if request in expected:
             assert mine != nut, f"{request}: expected a difference, got the same answer"
             continue
         if mine == nut:
@@ -137,10 +146,16 @@ def compare(ours: list[tuple[str, list[str]]],
     return equal, differences
 
 
-def test_transcript_matches_upsd_285() -> None:
+@pytest.mark.parametrize("stack", ["2.8.5", "2.8.0"])
+def test_transcript_matches_upsd(stack: str, monkeypatch: pytest.MonkeyPatch) -> None:
     require_nut()
-    require_nut285()
+    if stack == "2.8.5":
+        require_nut285()
     require_shared()
+    monkeypatch.setenv("HIDUPS_NUT_STACK", stack)
+    expected = dict(EXPECTED_DIFFERENCES)
+    if stack == "2.8.0":
+        expected.update(CHANGED_SINCE_280)
     extra = f'    desc = "{DESC}"\n'
     with hidups_under_upsd(CAPTURE, extra) as upsd:
         users_path = upsd.conf / "upsd.users"
@@ -157,11 +172,11 @@ def test_transcript_matches_upsd_285() -> None:
                        [("127.0.0.1", 0)]) as server:
             theirs = run_transcript(("127.0.0.1", upsd.port))
             ours = run_transcript(server.addresses[0])
-    equal, differences = compare(ours, theirs)
-    report = Path(os.environ.get("HIDUPS_TRANSCRIPT_REPORT", "/dev/null"))
-    if str(report) != "/dev/null":
+    equal, differences = compare(ours, theirs, expected)
+    report = Path(os.environ.get("HIDUPS_TRANSCRIPT_REPORT", "/dev/null") + f".{stack}")
+    if not str(report).startswith("/dev/null"):
         report.write_text("\n".join(f"{r[:80]!r} -> {a}" for r, a in theirs) + "\n")
     assert not differences, "\n".join(differences)
-    print(f"{len(theirs)} requests, {equal} answer lines equal, "
-          f"{len(EXPECTED_DIFFERENCES)} expected differences")
+    print(f"upsd {stack}: {len(theirs)} requests, {equal} answer lines equal, "
+          f"{len(expected)} expected differences")
     assert equal > 150
