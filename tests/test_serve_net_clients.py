@@ -22,6 +22,9 @@ from hidups.serve.model import ServedUps
 from hidups.serve.netserver import NetServer
 from hidups.serve.users import Users
 
+pytestmark = pytest.mark.nut
+
+
 CAPTURE = "apc-bk650m2-ch-nutddl.json"
 COMMANDS = ("beeper.disable", "beeper.enable", "load.off", "shutdown.return",
             "test.battery.start.quick")

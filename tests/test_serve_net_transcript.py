@@ -27,6 +27,9 @@ from hidups.serve.model import ServedUps
 from hidups.serve.netserver import NetServer
 from hidups.serve.users import Users
 
+pytestmark = pytest.mark.nut
+
+
 CAPTURE = SHARED_CAPTURES / "cyberpower-cp1500pfclcd-nut2642.json"
 DESC = 'Rack \\"A\\" UPS'
 
