@@ -273,3 +273,34 @@ def test_requests_after_close_fail_as_upsd_when_the_driver_is_gone() -> None:
     assert ask(proto, admin, "INSTCMD ups load.off") == ["ERR INSTCMD-FAILED"]
     assert ask(proto, admin, "SET VAR ups ups.delay.shutdown 30") == ["ERR SET-FAILED"]
     assert recorder.calls == []
+
+
+def test_ups_lines_narrow_a_users_rights_to_named_upses() -> None:
+    """The hidups extension: ``ups = ...``; without it rights are global, as upsd's."""
+    users_text = USERS_TEXT + (
+        "[rack]\n  password = rp\n  actions = SET\n  instcmds = ALL\n  upsmon primary\n"
+        "  ups = Left\n  ups = middle\n")
+    upses = {}
+    recorder = Recorder()
+    for name in ("left", "middle", "right"):
+        dstate = DState()
+        dstate.set("ups.delay.shutdown", "20")
+        dstate.set_flags("ups.delay.shutdown", "RW", "STRING")
+        dstate.set_aux("ups.delay.shutdown", 10)
+        dstate.add_cmd("load.off")
+        dstate.data_ok()
+        upses[name] = ServedUps(name, "", dstate, recorder)
+    proto = NetProtocol(upses, Users.from_text(users_text), descriptions=Descriptions())
+    rack, admin = logged("rack", "rp"), logged("admin", "adminpass")
+    for ups, answer in (("left", "OK"), ("MIDDLE", "OK"), ("right", "ERR ACCESS-DENIED")):
+        assert ask(proto, rack, f"SET VAR {ups} ups.delay.shutdown 30") == [answer]
+        assert ask(proto, rack, f"INSTCMD {ups} load.off") == [answer]
+        assert ask(proto, rack, f"PRIMARY {ups}")[0] == (
+            "OK PRIMARY-GRANTED" if answer == "OK" else answer)
+        assert ask(proto, rack, f"FSD {ups}")[0] == ("OK FSD-SET" if answer == "OK" else answer)
+        assert ask(proto, admin, f"INSTCMD {ups} load.off") == ["OK"]  # global, as in NUT
+    assert ask(proto, rack, "LOGIN right") == ["ERR ACCESS-DENIED"]
+    assert ask(proto, rack, "LOGIN left") == ["OK"]
+    proto.close()
+    assert proto.fsd == {"left", "middle"}
+    assert len(recorder.calls) == 2 * 2 + 3

@@ -161,7 +161,7 @@ class NetProtocol:
         if len(args) != 1:
             raise Refused("INVALID-ARGUMENT")
         ups = self.find(args[0])
-        if not self.users.check_action(session.username, session.password, "FSD"):
+        if not self.users.check_action(session.username, session.password, "FSD", ups.name):
             raise Refused("ACCESS-DENIED")
         log.info("client %s@%s set FSD on UPS [%s]", session.username, session.addr, ups.name)
         self.fsd.add(ups.name)
@@ -191,7 +191,8 @@ class NetProtocol:
         if session.loginups is not None:
             raise Refused("ALREADY-LOGGED-IN")
         ups = self.find(args[0])
-        if not self.users.check_action(session.username, session.password, "LOGIN"):
+        if not self.users.check_action(session.username, session.password, "LOGIN",
+                                       ups.name):
             raise Refused("ACCESS-DENIED")
         session.loginups = ups.name
         log.info("user %s@%s logged into UPS [%s]%s", session.username, session.addr,
@@ -206,9 +207,10 @@ class NetProtocol:
     def _primary(self, session: Session, args: list[str], answer: str) -> list[str]:
         if len(args) != 1:
             raise Refused("INVALID-ARGUMENT")
-        self.find(args[0])
-        if not (self.users.check_action(session.username, session.password, "PRIMARY")
-                or self.users.check_action(session.username, session.password, "MASTER")):
+        name = self.find(args[0]).name
+        if not (self.users.check_action(session.username, session.password, "PRIMARY", name)
+                or self.users.check_action(session.username, session.password, "MASTER",
+                                           name)):
             raise Refused("ACCESS-DENIED")
         return [answer]
 
@@ -368,7 +370,7 @@ class NetProtocol:
 
     def _set_var(self, session: Session, upsname: str, var: str, value: str) -> list[str]:
         ups = self.available(upsname)
-        if not self.users.check_action(session.username, session.password, "SET"):
+        if not self.users.check_action(session.username, session.password, "SET", ups.name):
             raise Refused("ACCESS-DENIED")
         node = ups.dstate.variable(var)
         if node is None:
@@ -397,7 +399,8 @@ class NetProtocol:
         ups = self.available(upsname)
         if not ups.dstate.has_cmd(command):
             raise Refused("CMD-NOT-SUPPORTED")
-        if not self.users.check_instcmd(session.username, session.password, command):
+        if not self.users.check_instcmd(session.username, session.password, command,
+                                        ups.name):
             raise Refused("ACCESS-DENIED")
         log.info("instant command: %s@%s did %s%s on %s", session.username, session.addr,
                  command, "" if param is None else f" with value {param}", ups.name)

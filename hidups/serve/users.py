@@ -13,7 +13,10 @@ reasons, from the same file an administrator already has. The grammar is upsd's
   them).
 
 Rights are global, as in NUT: a user's rights hold on every UPS the server serves.
-A user without a password can do nothing that needs a right.
+A hidups extension narrows them: ``ups = name ...`` (one or more lines) limits every
+right of the user to the UPSes named (case-insensitive). upsd only logs "Unrecognized
+user setting ups" and ignores such a line, so the file stays valid for upsd, where the
+user keeps global rights. A user without a password can do nothing that needs a right.
 """
 
 from __future__ import annotations
@@ -39,12 +42,17 @@ class User:
     password: str | None = None
     actions: list[str] = field(default_factory=list)
     instcmds: list[str] = field(default_factory=list)
+    upses: list[str] = field(default_factory=list)  # hidups extension: empty = every UPS
 
     def may(self, action: str) -> bool:
         return action.upper() in self.actions
 
     def may_run(self, command: str) -> bool:
         return any(c.lower() in (command.lower(), "all") for c in self.instcmds)
+
+    def on(self, ups: str | None) -> bool:
+        """The user's rights hold on ``ups`` (None: no UPS named, as upsd's checks)."""
+        return not self.upses or ups is None or ups.lower() in (u.lower() for u in self.upses)
 
 
 class Users:
@@ -110,15 +118,18 @@ class Users:
             return None
         return user if user.password == password else None
 
-    def check_action(self, name: str | None, password: str | None, action: str) -> bool:
-        """upsd's ``user_checkaction``: the right password and the action granted."""
+    def check_action(self, name: str | None, password: str | None, action: str,
+                     ups: str | None = None) -> bool:
+        """upsd's ``user_checkaction``: the right password and the action granted
+        (on ``ups``, when the user has ``ups =`` lines)."""
         user = self._authenticated(name, password)
-        return user is not None and user.may(action)
+        return user is not None and user.may(action) and user.on(ups)
 
-    def check_instcmd(self, name: str | None, password: str | None, command: str) -> bool:
+    def check_instcmd(self, name: str | None, password: str | None, command: str,
+                      ups: str | None = None) -> bool:
         """upsd's ``user_checkinstcmd``: the right password and the command (or ALL)."""
         user = self._authenticated(name, password)
-        return user is not None and user.may_run(command)
+        return user is not None and user.may_run(command) and user.on(ups)
 
     def __len__(self) -> int:
         return len(self._users)
@@ -149,6 +160,8 @@ def _setting(user: User, key: str, value: str, source: str, line: int) -> None:
             user.instcmds.append(value)
     elif key == "upsmon":
         _upsmon(user, value, source, line)
+    elif key == "ups":
+        user.upses.append(value)
     elif key == "allowfrom":
         log.warning("%s:%d: allowfrom in upsd.users is no longer used", source, line)
     else:
