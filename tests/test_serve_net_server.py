@@ -212,3 +212,37 @@ def _ipv6_loopback() -> bool:
     except OSError:
         return False
     return True
+
+
+def test_a_connection_flood_does_not_starve_a_client(plain: NetServer) -> None:
+    with LineClient(plain.addresses[0]) as steady:
+        start = time.monotonic()
+        slowest = 0.0
+        for round_ in range(10):
+            for _ in range(12):  # connect and close at full speed (past the accept burst)
+                with socket.create_connection(plain.addresses[0], timeout=5):
+                    pass
+            asked = time.monotonic()
+            assert steady.ask(f"GET VAR ups test.var{round_:02d}") == [
+                f'VAR ups test.var{round_:02d} "{"x" * 200}"']
+            slowest = max(slowest, time.monotonic() - asked)
+        assert slowest < 1.0, slowest
+        assert time.monotonic() - start < 30
+
+
+def test_a_failing_data_tree_costs_one_client_not_the_server() -> None:
+    class Broken(DState):
+        def variable(self, name: str) -> None:  # type: ignore[override]
+            raise RuntimeError("broken tree")
+
+    broken = Broken()
+    broken.set("ups.status", "OL")
+    broken.data_ok()
+    upses = {"ups": ServedUps("ups", "", broken, Recorder())}
+    with NetServer(upses, Users(), [("127.0.0.1", 0)], descriptions=Descriptions()) as srv:
+        with LineClient(srv.addresses[0]) as victim:
+            victim.sock.sendall(b"GET TYPE ups ups.status\n")
+            assert victim.closed()
+        with LineClient(srv.addresses[0]) as other:
+            assert other.ask("GET VAR ups ups.status") == ['VAR ups ups.status "OL"']
+    srv.stop()  # twice is harmless

@@ -141,6 +141,9 @@ class NetServer:
         log.info("listening on %s", ", ".join(f"{h} port {p}" for h, p in self.addresses))
 
     def stop(self) -> None:
+        """Stop serving; safe to call twice."""
+        if self._wake_w.fileno() < 0:
+            return
         self._running = False
         with contextlib.suppress(OSError):
             self._wake_w.send(b"x")
@@ -190,10 +193,14 @@ class NetServer:
                 elif data == "listener":
                     self._accept(key.fileobj)  # type: ignore[arg-type]
                 elif isinstance(data, _Conn) and data.sock.fileno() in self._conns:
-                    if mask & selectors.EVENT_READ:
-                        self._read(data)
-                    if mask & selectors.EVENT_WRITE and data.sock.fileno() in self._conns:
-                        self._write(data)
+                    try:
+                        if mask & selectors.EVENT_READ:
+                            self._read(data)
+                        if mask & selectors.EVENT_WRITE and data.sock.fileno() in self._conns:
+                            self._write(data)
+                    except Exception:  # a bug must cost one client, not the server
+                        log.exception("serving %s failed; dropping it", data.session.addr)
+                        self._drop(data, None)
             self._expire()
             self._limited.flush()
 
