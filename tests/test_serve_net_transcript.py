@@ -7,6 +7,7 @@ sent to both, on the same sequence of connections, and the answers are compared 
 by line. The only differences allowed are :data:`EXPECTED_DIFFERENCES` (upsd's version
 string against ours); tracking ids are random and compared as ``<uuid>``. Debian's NUT
 2.8.0 is the second column: it also differs where 2.8.5 changed (:data:`CHANGED_SINCE_280`).
+:data:`STALE_TRANSCRIPT` compares the answers while the data is stale.
 """
 
 from __future__ import annotations
@@ -121,9 +122,10 @@ CHANGED_SINCE_280 = {
 _UUID = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}")
 
 
-def run_transcript(address: tuple[str, int]) -> list[tuple[str, list[str]]]:
+def run_transcript(address: tuple[str, int],
+                   transcript: list[list[str]] | None = None) -> list[tuple[str, list[str]]]:
     answers: list[tuple[str, list[str]]] = []
-    for requests in TRANSCRIPT:
+    for requests in TRANSCRIPT if transcript is None else transcript:
         with LineClient(address) as client:
             for request in requests:
                 reply = [_UUID.sub("<uuid>", line) for line in client.ask(request)]
@@ -183,3 +185,63 @@ def test_transcript_matches_upsd(stack: str, monkeypatch: pytest.MonkeyPatch) ->
     print(f"upsd {stack}: {len(theirs)} requests, {equal} answer lines equal, "
           f"{len(expected)} expected differences")
     assert equal > 150
+
+
+#: Sent while the data is stale: upsd's driver is stopped (SIGSTOP) until it stops
+#: answering upsd's PINGs for MAXAGE; our tree is marked stale.
+STALE_TRANSCRIPT: list[list[str]] = [
+    ["GET VAR ups ups.status", "GET TYPE ups ups.status", "GET DESC ups ups.status",
+     "GET CMDDESC ups test.battery.stop", "GET NUMLOGINS ups", "GET UPSDESC ups",
+     "GET VAR ups server.version", "LIST UPS", "LIST VAR ups", "LIST RW ups", "LIST CMD ups",
+     "LIST ENUM ups input.sensitivity", "LIST RANGE ups input.transfer.low",
+     "LIST CLIENT ups", "GET VAR nope ups.status", "LOGOUT"],
+    ["USERNAME admin", "PASSWORD adminpass", "SET VAR ups ups.delay.shutdown 60",
+     "SET VAR ups nope.var 1", "INSTCMD ups test.battery.stop", "INSTCMD ups nope.cmd",
+     "INSTCMD nope x", "LOGOUT"],
+    ["USERNAME monuser", "PASSWORD monpass", "LOGIN ups", "PRIMARY ups", "GET NUMLOGINS ups",
+     "FSD ups", "GET VAR ups ups.status", "LOGOUT"],
+]
+
+
+def test_stale_transcript_matches_upsd_285() -> None:
+    require_nut()
+    require_nut285()
+    require_shared()
+    import subprocess
+    import sys
+
+    from nut_util import upsd_running, wait_until
+
+    conf = (f"[ups]\n    driver = hidups\n    port = replay:{CAPTURE}\n"
+            "    pollinterval = 1\n")
+    with upsd_running(conf, maxage=3) as upsd:
+        users_path = upsd.conf / "upsd.users"
+        users_path.write_text(USERS_TEXT)
+        os.chmod(users_path, 0o600)
+        with open(upsd.root / "driver.log", "wb") as log:
+            driver = subprocess.Popen([sys.executable, "-m", "hidups", "-a", "ups", "-F"],
+                                      env=upsd.env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            assert upsd.proc is not None
+            upsd.proc.send_signal(signal.SIGHUP)  # reload upsd.users
+            upsd.wait_for_vars("ups")
+            socket_path = str(upsd.state / "hidups-ups")
+            with DriverClient(socket_path) as client:
+                dstate = dstate_from_dump(client.dump())
+            driver.send_signal(signal.SIGSTOP)
+            assert wait_until(lambda: "stale" in upsd.upsc("ups").stderr.lower(), timeout=20,
+                              step=0.5), upsd.log()
+            dstate.data_stale()
+            served = ServedUps("ups", "", dstate, DriverForward(socket_path))
+            with NetServer({"ups": served}, Users.from_text(USERS_TEXT),
+                           [("127.0.0.1", 0)]) as server:
+                theirs = run_transcript(("127.0.0.1", upsd.port), STALE_TRANSCRIPT)
+                ours = run_transcript(server.addresses[0], STALE_TRANSCRIPT)
+        finally:
+            driver.send_signal(signal.SIGCONT)
+            driver.terminate()
+            driver.wait(timeout=10)
+    equal, differences = compare(ours, theirs, {})
+    assert not differences, "\n".join(differences)
+    assert sum(1 for _, answer in theirs if answer == ["ERR DATA-STALE"]) >= 12
+    print(f"stale upsd 2.8.5: {len(theirs)} requests, {equal} answer lines equal")
