@@ -168,6 +168,7 @@ def test_logout_closes_and_bind_errors_name_the_address(plain: NetServer) -> Non
     taken = NetServer(upses(), Users(), [(host, port)], descriptions=Descriptions())
     with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1 port {port}"):
         taken.start()
+    taken.stop()
 
 
 def _eventually(predicate: object, timeout: float = 5.0) -> bool:

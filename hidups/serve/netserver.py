@@ -178,9 +178,9 @@ class NetServer:
         assert self._selector is not None
         selector = self._selector
         while self._running:
-            self._watch_listeners(selector)
+            timeout = self._watch_listeners(selector)
             try:
-                events = selector.select(timeout=1.0)
+                events = selector.select(timeout=timeout)
             except OSError as exc:  # pragma: no cover - the selector itself failing
                 log.error("select failed: %s", exc)
                 time.sleep(0.1)
@@ -204,15 +204,19 @@ class NetServer:
             self._expire()
             self._limited.flush()
 
-    def _watch_listeners(self, selector: selectors.BaseSelector) -> None:
-        """Watch the listening sockets only while a connection may be accepted."""
-        want = len(self._conns) < self.maxconn and self.gate.delay() <= 0
+    def _watch_listeners(self, selector: selectors.BaseSelector) -> float:
+        """Watch the listening sockets only while a connection may be accepted; returns
+        how long the loop may sleep (until the accept gate has a token again)."""
+        full = len(self._conns) >= self.maxconn
+        delay = self.gate.delay()
+        want = not full and delay <= 0
         for sock in self._listeners:
             watched = _registered(selector, sock)
             if want and not watched:
                 selector.register(sock, selectors.EVENT_READ, "listener")
             elif not want and watched:
                 selector.unregister(sock)
+        return 1.0 if full or want else min(1.0, max(delay, 0.005))
 
     def _accept(self, listener: socket.socket) -> None:
         for _ in range(ACCEPT_BATCH):
