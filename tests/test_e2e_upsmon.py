@@ -45,6 +45,7 @@ EVENTS = PROJECT_CAPTURES / "apc-back-ups-cs500-events.json"
 
 
 
+@pytest.mark.xdist_group("upsmon")  # one upsmon at a time: Debian's writes /run/nut/upsmon.pid
 @pytest.mark.nut
 @pytest.mark.slow
 def test_upsmon_sees_mains_loss_and_unplug_without_a_driver_restart() -> None:

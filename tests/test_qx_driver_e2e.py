@@ -182,6 +182,7 @@ def with_status(text: str, bits: str) -> str:
     return new
 
 
+@pytest.mark.xdist_group("upsmon")  # one upsmon at a time: Debian's writes /run/nut/upsmon.pid
 @pytest.mark.nut
 @pytest.mark.upsemu
 @pytest.mark.slow

@@ -10,7 +10,6 @@ upgrades with STARTTLS to our stdlib-ssl server. upsmon is Debian's 2.8.0 (see
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -36,6 +35,7 @@ from hidups.serve.netserver import NetServer, TlsSettings
 from hidups.serve.users import Users
 
 
+@pytest.mark.xdist_group("upsmon")  # one upsmon at a time: Debian's writes /run/nut/upsmon.pid
 @pytest.mark.nut
 @pytest.mark.slow
 @pytest.mark.parametrize("tls", [False, True], ids=["plain", "starttls"])
@@ -76,7 +76,6 @@ def _run(tmp_path: Path, dstate: DState, ups: ServedUps, tls: TlsSettings | None
             f"ups@{host}:{port}", "monuser", "monpass", home / "notify.sh", shutdown_flag,
             home / "killpower") + ("FORCESSL 1\nCERTVERIFY 0\n" if tls else ""))
         hand_over(home, run_as)
-        wait_until(_no_previous_upsmon, timeout=20, step=0.2)
         with process([UPSMON, "-F"], env, home / "upsmon.log", run_as):
             logged_in = wait_until(lambda: _numlogins(server.addresses[0]) == 1, timeout=15)
             over_tls = [s.tls for s in server.protocol._sessions() if s.loginups == "ups"]
@@ -109,23 +108,6 @@ def _numlogins(address: tuple[str, int]) -> int:
     with LineClient(address) as client:
         answer = client.ask("GET NUMLOGINS ups")[0]
     return int(answer.split()[-1]) if answer.startswith("NUMLOGINS") else -1
-
-
-def _no_previous_upsmon() -> bool:
-    """upsmon 2.8.0 run as NUT's user still writes /run/nut/upsmon.pid and refuses to start
-    while that PID exists; a just-ended upsmon (another test's, or the previous case's)
-    stays a zombie until reaped."""
-    try:
-        pid = int(Path("/run/nut/upsmon.pid").read_text().strip())
-    except (OSError, ValueError):
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 def _seen(notes: Path, name: str) -> bool:

@@ -65,11 +65,36 @@ def read_notifications(log: Path) -> list[tuple[float, str]]:
     return out
 
 
+def no_previous_upsmon() -> bool:
+    """upsmon 2.8.0 run as NUT's user still writes /run/nut/upsmon.pid and refuses to start
+    while that PID exists; a just-ended upsmon (another test's) stays a zombie until
+    reaped, which in a container without an init can take seconds."""
+    try:
+        pid = int(Path("/run/nut/upsmon.pid").read_text().strip())
+    except (OSError, ValueError):
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def wait_for_no_upsmon(timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not no_previous_upsmon() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 @contextmanager
 def process(argv: list[str], env: dict[str, str], log_path: Path,
             run_as: int | None = None) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``argv`` (as uid ``run_as`` when given) with its output in ``log_path``, in a
     session of its own; SIGTERM it (and wait) afterwards, SIGKILL its group if need be."""
+    if Path(argv[0]).name == "upsmon":
+        wait_for_no_upsmon()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True, user=run_as,
