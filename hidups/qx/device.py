@@ -28,6 +28,7 @@ from hidups.errors import (
     CommandStatus,
     DeviceGone,
     DeviceNotFound,
+    ProtocolError,
     TransportError,
 )
 from hidups.qx.items import Query, QxProtocol
@@ -108,6 +109,7 @@ class QxDriverSession:
         self.qx = QxSession(protocol, query, self.options, clock)
         self._out: Publisher | None = None
         self._last: WalkResult | None = None
+        self._committed: WalkResult | None = None  # the last walk whose status query worked
         self._published: dict[str, str] = {}
 
     @property
@@ -137,6 +139,8 @@ class QxDriverSession:
             self._published.pop(name, None)
             out.delete(name)
         self._last = result
+        if result.ok:
+            self._committed = result
 
     def _publisher(self) -> Publisher:
         if self._out is None:
@@ -153,6 +157,11 @@ class QxDriverSession:
             publisher.publish("ups.productid", f"{self._device.product_id:04x}")
         with link_lost_is_gone():
             result = self.qx.init()
+        if not result.ok:
+            # upsdrv_initinfo: fatalx "Can't initialise data from the UPS"; on a reconnect
+            # the core counts it as a failed attempt and tries again
+            raise ProtocolError("Can't initialise data from the UPS (the status query "
+                                f"of protocol {self.protocol.name} failed)")
         self._publish(result)
         for name, info in result.rw.items():
             if info.flags:
@@ -174,8 +183,9 @@ class QxDriverSession:
         return WalkOutcome(fresh=result.ok, why="" if result.ok else "the status query failed")
 
     def status(self, mode: WalkMode | None) -> StatusReport:
-        """nutdrv_qx commits status and alarms after every walk."""
-        result = self._last
+        """nutdrv_qx commits status and alarms after every walk whose status query
+        worked; after a failed one they stay as they were (no bit from half an answer)."""
+        result = self._committed
         if result is None:
             return StatusReport([])
         return StatusReport(list(result.status), list(result.alarms))
