@@ -116,6 +116,9 @@ class QxDriverSession:
         self.qx = QxSession(protocol, query, self.options, clock)
         self._out: Publisher | None = None
         self._last: WalkResult | None = None
+        #: the last walk was a successful FULL one: only then does nutdrv_qx commit
+        #: ups.alarm (alarm_init .. alarm_commit); INIT and QUICK walks leave it alone
+        self._last_full = False
         self._published: dict[str, str] = {}
 
     @property
@@ -161,6 +164,7 @@ class QxDriverSession:
             publisher.publish("ups.productid", f"{self._device.product_id:04x}")
         with link_lost_is_gone():
             result = self.qx.init()
+        self._last_full = False
         self._publish(result)
         for name, info in result.rw.items():
             if info.flags:
@@ -176,17 +180,21 @@ class QxDriverSession:
         return WalkOutcome(fresh=result.ok, why="" if result.ok else "the status query failed")
 
     def walk(self, mode: WalkMode, *, data_changed: bool) -> WalkOutcome:
+        full = mode is WalkMode.FULL or self.qx.data_has_changed
         with link_lost_is_gone():
-            result = self.qx.walk(full=mode is WalkMode.FULL or self.qx.data_has_changed)
+            result = self.qx.walk(full=full)
+        self._last_full = full and result.ok
         self._publish(result)
         return WalkOutcome(fresh=result.ok, why="" if result.ok else "the status query failed")
 
     def status(self, mode: WalkMode | None) -> StatusReport:
-        """nutdrv_qx commits status and alarms after every walk."""
+        """nutdrv_qx commits the status after every walk, ups.alarm only after a FULL one
+        (the alarms an INIT or QUICK walk sets are never published)."""
         result = self._last
         if result is None:
             return StatusReport([])
-        return StatusReport(list(result.status), list(result.alarms))
+        return StatusReport(list(result.status),
+                            list(result.alarms) if self._last_full else None)
 
     # --- commands ---------------------------------------------------------------------
 
