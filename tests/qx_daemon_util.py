@@ -76,6 +76,47 @@ def _section(driver: str, device: Path, options: Mapping[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _argv(which: str, tmp: Path, library: Path, env: dict[str, str]) -> tuple[list[str], str]:
+    """The driver's command line (without mode flags) and its name in ups.conf."""
+    if which == "nut":
+        root = nut285_root()
+        assert root is not None, "call require_nut285() first"
+        rootlib = root / "usr/lib/x86_64-linux-gnu"
+        (tmp / "lib").mkdir(exist_ok=True)
+        if not (tmp / "lib/libusb-1.0.so.0").exists():
+            (tmp / "lib/libusb-1.0.so.0").symlink_to(library.resolve())
+        env["LD_PRELOAD"] = str(library)
+        return [str(rootlib / "ld-linux-x86-64.so.2"), "--library-path",
+                f"{tmp / 'lib'}:{rootlib}", str(root / "usr/libexec/nut/nutdrv_qx"),
+                "-a", "emu", "-u", getpass.getuser()], "nutdrv_qx"
+    env["HIDUPS_LIBUSB"] = str(library)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return [sys.executable, "-m", "hidups", "-a", "emu"], "hidups"
+
+
+def _env(tmp: Path, device: Path, log: Path) -> dict[str, str]:
+    return dict(os.environ, NUT_CONFPATH=str(tmp), NUT_STATEPATH=str(tmp / "state"),
+                NUT_ALTPIDPATH=str(tmp / "state"), UPSEMU_FILE=str(device.resolve()),
+                UPSEMU_LOG=str(log), **FAST_EMU)
+
+
+def killpower(which: str, device: Path, library: Path,
+              options: Mapping[str, str]) -> tuple[int, list[str], str]:
+    """``driver -a emu -k`` (no driver running): exit code, commands sent, output."""
+    with tempfile.TemporaryDirectory(prefix=f"qxk-{which}.") as name:
+        tmp = Path(name)
+        (tmp / "state").mkdir()
+        log = tmp / "emu.log"
+        env = _env(tmp, device, log)
+        argv, driver = _argv(which, tmp, library, env)
+        (tmp / "ups.conf").write_text(_section(driver, device, options))
+        res = subprocess.run([*argv, "-k"], env=env, capture_output=True, timeout=120,
+                             cwd=ROOT)
+        text = log.read_text(errors="replace") if log.exists() else ""
+        return (res.returncode, QX_LOG.findall(text),
+                (res.stdout + res.stderr).decode("latin-1"))
+
+
 @contextlib.contextmanager
 def daemon(which: str, device: Path, library: Path, options: Mapping[str, str],
            *, startup: float = 30) -> Iterator[Daemon]:
@@ -85,29 +126,12 @@ def daemon(which: str, device: Path, library: Path, options: Mapping[str, str],
         tmp = Path(name)
         (tmp / "state").mkdir()
         log, output = tmp / "emu.log", tmp / "driver.out"
-        env = dict(os.environ, NUT_CONFPATH=str(tmp), NUT_STATEPATH=str(tmp / "state"),
-                   NUT_ALTPIDPATH=str(tmp / "state"), UPSEMU_FILE=str(device.resolve()),
-                   UPSEMU_LOG=str(log), **FAST_EMU)
-        if which == "nut":
-            root = nut285_root()
-            assert root is not None, "call require_nut285() first"
-            rootlib = root / "usr/lib/x86_64-linux-gnu"
-            (tmp / "lib").mkdir()
-            (tmp / "lib/libusb-1.0.so.0").symlink_to(library.resolve())
-            env["LD_PRELOAD"] = str(library)
-            argv = [str(rootlib / "ld-linux-x86-64.so.2"), "--library-path",
-                    f"{tmp / 'lib'}:{rootlib}", str(root / "usr/libexec/nut/nutdrv_qx"),
-                    "-a", "emu", "-u", getpass.getuser(), "-F"]
-            driver, sock = "nutdrv_qx", tmp / "state" / "nutdrv_qx-emu"
-        else:
-            env["HIDUPS_LIBUSB"] = str(library)
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT),
-                                                              env.get("PYTHONPATH")]))
-            argv = [sys.executable, "-m", "hidups", "-a", "emu", "-F"]
-            driver, sock = "hidups", tmp / "state" / "hidups-emu"
+        env = _env(tmp, device, log)
+        argv, driver = _argv(which, tmp, library, env)
+        sock = tmp / "state" / f"{driver}-emu"
         (tmp / "ups.conf").write_text(_section(driver, device, options))
         with open(output, "wb") as out:
-            proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
+            proc = subprocess.Popen([*argv, "-F"], env=env, stdout=out, stderr=subprocess.STDOUT,
                                     cwd=ROOT)
         try:
             client = _connect(sock, proc, output, startup)

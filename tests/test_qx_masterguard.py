@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import qx_driver_util as qd
 from conftest import ROOT, require, require_nut285
-from qx_daemon_util import daemon
+from qx_daemon_util import daemon, killpower
 from upsemu_util import try_build_upsemu
 
 from hidups.errors import ProtocolError
@@ -531,3 +531,23 @@ def test_e100_alarms_after_a_full_walk_and_slave_address_match_nut_285(
         assert dumps["hidups"].get(key) == dumps["nut"].get(key), key
     assert dumps["nut"]["ups.alarm"] == "no battery connected Replace battery!"
     assert dumps["nut"]["ups.status"] == "ALARM OL LB RB BYPASS"
+
+
+@pytest.mark.nut
+@pytest.mark.upsemu
+@pytest.mark.parametrize(("name", "options", "tail"), [
+    ("a700", {}, ["C", "S.5R0180"]),
+    ("a700", {"ondelay": "120", "offdelay": "60"}, ["C", "S01R0120"]),
+    ("a700", {"stayoff": "", "offdelay": "12"}, ["C", "S.2"]),
+    ("a700", {"offdelay": "6000"}, ["FLT,00"]),  # out of range: refused, nothing sent
+    ("e100", {"ondelay": "0", "offdelay": "5940"}, ["C", "S99R0000"]),
+])
+def test_killpower_matches_nut_285(library: Path, name: str, options: dict[str, str],
+                                   tail: list[str]) -> None:
+    device = DEVICES[name]
+    opts = {"protocol": "masterguard", **options}
+    nut = killpower("nut", device, library, opts)
+    ours = killpower("hidups", device, library, opts)
+    assert ours[1] == nut[1], (nut, ours)
+    assert (ours[0] == 0) == (nut[0] == 0), (nut, ours)  # refused -> both exit non-zero
+    assert nut[1][-len(tail):] == tail
