@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import qx_driver_util as qd
-from conftest import ROOT, require, require_nut285
+from conftest import ROOT, require, require_nut, require_nut285
 from qx_daemon_util import daemon, killpower
 from upsemu_util import try_build_upsemu
 
@@ -551,3 +551,16 @@ def test_killpower_matches_nut_285(library: Path, name: str, options: dict[str, 
     assert ours[1] == nut[1], (nut, ours)
     assert (ours[0] == 0) == (nut[0] == 0), (nut, ours)  # refused -> both exit non-zero
     assert nut[1][-len(tail):] == tail
+
+
+@pytest.mark.nut
+@pytest.mark.upsemu
+def test_nut_280_cannot_claim_a_masterguard(library: Path) -> None:
+    """The second column: Debian's 2.8.0 (Masterguard 0.02) never claims one (its claim
+    looks up "series", its table names it "experimental.series"), so for these units
+    hidups follows 2.8.5 alone."""
+    require_nut()
+    options = {**qd.device_ids(A700), "protocol": "masterguard"}
+    nut = qd.run_nut(A700, library, options, version="2.8.0")
+    assert nut.rc != 0
+    assert "Device not supported!" in nut.output

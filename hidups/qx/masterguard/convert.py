@@ -26,7 +26,8 @@ _ONE_FLOAT = re.compile(_FLOAT)
 _FAULT = re.compile(r"(.)\s*" + _FLOAT + r"\s*" + _INT + ":" + _INT + ":" + _INT + ":" + _INT,
                     re.S)
 
-#: ``strncmp`` prefixes of WH's T field -> (model, power in VA, packs min, max, rack min, max)
+#: WH T-field ``strncmp`` prefix, model name, power (VA), battery packs (min, max) for
+#: tower units and for rack ("-19") units
 MODELS: tuple[tuple[str, str, int, tuple[int, int], tuple[int, int]], ...] = (
     ("A  700", "A700", 700, (0, 0), (0, 0)),
     ("A 1000", "A1000", 1000, (0, 2), (0, 2)),
