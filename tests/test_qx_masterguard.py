@@ -518,8 +518,13 @@ def test_e100_alarms_after_a_full_walk_and_slave_address_match_nut_285(
         ("instcmd", "test.battery.start.deep", None), ("instcmd", "clear.fault.record", None),
         ("instcmd", "beeper.disable", None), ("setvar", "device.uptime", "60")]
     dumps = {}
+    described: dict[str, list[str]] = {}  # the writable variables and commands upsd gets
     for which in ("nut", "hidups"):
         with daemon(which, E100, library, {"pollinterval": "1", "pollfreq": "1"}) as d:
+            described[which] = sorted(" ".join(words) for words in d.client.dump()
+                                      if words and words[0] in ("SETFLAGS", "ADDENUM",
+                                                                "ADDRANGE", "ADDCMD",
+                                                                "SETAUX"))
             sent = [d.instcmd(n, v) if k == "instcmd" else d.setvar(n, v or "")
                     for k, n, v in actions]
             assert [(s, [c for c in w if not POLLS.match(c)]) for s, w in sent] == [
@@ -529,6 +534,9 @@ def test_e100_alarms_after_a_full_walk_and_slave_address_match_nut_285(
             dumps[which] = d.dump()
     for key in ("ups.status", "ups.alarm", "#"):
         assert dumps["hidups"].get(key) == dumps["nut"].get(key), key
+    assert described["hidups"] == described["nut"]
+    assert "ADDRANGE battery.packs 1 1" in described["nut"]  # the E100's packs
+    assert "ADDENUM output.voltage.nominal 240" in described["nut"]  # from MSO
     assert dumps["nut"]["ups.alarm"] == "no battery connected Replace battery!"
     assert dumps["nut"]["ups.status"] == "ALARM OL LB RB BYPASS"
 
