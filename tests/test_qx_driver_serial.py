@@ -71,6 +71,12 @@ def hidups_serial(port: str) -> qd.Run:
     return qd.Run(res.returncode, qd.parse(out), out + res.stderr.decode("latin-1"))
 
 
+#: Probes NUT 2.8.5 sends while autodetecting and the 2.8.0 binary never does: 2.8.0's
+#: masterguard claim fails before sending anything (its mandatory list names "series",
+#: its table "experimental.series"); 2.8.5's asks WH.
+PROBES_285_ONLY = {b"WH"}
+
+
 @pytest.mark.nut
 @pytest.mark.slow
 @pytest.mark.parametrize("stem", SERIAL)
@@ -106,5 +112,5 @@ def test_serial_driver_matches_nut(stem: str, record_property: Any) -> None:
     tail = common_suffix(nut_sent, our_sent)
     print(f"\n{stem}: {protocol} {len(cmp.matched)}/{cmp.compared}; NUT sent "
           f"{len(nut_sent)} commands, hidups {len(our_sent)}, the last {tail} the same")
-    assert set(our_sent) <= set(nut_sent), (nut_sent, our_sent)
+    assert set(our_sent) - PROBES_285_ONLY <= set(nut_sent), (nut_sent, our_sent)
     assert tail >= 5, (nut_sent, our_sent)

@@ -201,6 +201,21 @@ OPTIONS: tuple[Option, ...] = (
     Option("ignoresab", F, None, "ignore the 'shutdown active' bit (Q1)", "nutdrv_qx"),
     Option("pins_shutdown_mode", V, None, "BestUPS DB9 shutdown pin mode (0-6)", "nutdrv_qx",
            check=Check.NONNEGATIVE),
+    # masterguard's makevartable: only slave_address is read (by its claim), NUT takes all
+    *(Option(name, V, None, text, "nutdrv_qx") for name, text in (
+        ("series", "Masterguard series (A/E)"),
+        ("slave_address", "Masterguard slave address (UPS id) to match"),
+        ("input_fault_voltage", "Masterguard input fault voltage"),
+        ("number_of_battery_cells", "Masterguard battery cells in series"),
+        ("nominal_cell_voltage", "Masterguard nominal battery cell voltage"),
+        ("runtime_half", "Masterguard nominal run time at 50% load (seconds)"),
+        ("runtime_full", "Masterguard nominal run time at 100% load (seconds)"),
+        ("recharge_time", "Masterguard nominal recharge time to 95% (seconds)"),
+        ("output_voltages", "Masterguard possible output voltages (volts)"),
+        *((f"fault_{n}", f"Masterguard fault record {n}") for n in range(1, 6)),
+        ("experimental.battery.ageing.factor", "Masterguard battery ageing factor (promille)"),
+        ("experimental.battery.calibration.factor",
+         "Masterguard battery calibration factor (percent)"))),
     # --- hidups ------------------------------------------------------------------------
     Option("backend", V, "pyusb", "device access: pyusb, hid (hidapi) or replay (a capture)",
            "hidups", check=Check.BACKEND),

@@ -110,6 +110,9 @@ class QxDriverSession:
         self._out: Publisher | None = None
         self._last: WalkResult | None = None
         self._committed: WalkResult | None = None  # the last walk whose status query worked
+        #: the last walk was a successful FULL one: only then does nutdrv_qx commit
+        #: ups.alarm (alarm_init .. alarm_commit); INIT and QUICK walks leave it alone
+        self._last_full = False
         self._published: dict[str, str] = {}
 
     @property
@@ -162,6 +165,7 @@ class QxDriverSession:
             # the core counts it as a failed attempt and tries again
             raise ProtocolError("Can't initialise data from the UPS (the status query "
                                 f"of protocol {self.protocol.name} failed)")
+        self._last_full = False
         self._publish(result)
         for name, info in result.rw.items():
             if info.flags:
@@ -177,18 +181,22 @@ class QxDriverSession:
         return WalkOutcome(fresh=result.ok, why="" if result.ok else "the status query failed")
 
     def walk(self, mode: WalkMode, *, data_changed: bool) -> WalkOutcome:
+        full = mode is WalkMode.FULL or self.qx.data_has_changed
         with link_lost_is_gone():
-            result = self.qx.walk(full=mode is WalkMode.FULL or self.qx.data_has_changed)
+            result = self.qx.walk(full=full)
+        self._last_full = full and result.ok
         self._publish(result)
         return WalkOutcome(fresh=result.ok, why="" if result.ok else "the status query failed")
 
     def status(self, mode: WalkMode | None) -> StatusReport:
-        """nutdrv_qx commits status and alarms after every walk whose status query
-        worked; after a failed one they stay as they were (no bit from half an answer)."""
+        """nutdrv_qx commits the status after every walk whose status query worked (after
+        a failed one it stays as it was: no bit from half an answer), and ups.alarm only
+        after a FULL one (the alarms an INIT or QUICK walk sets are never published)."""
         result = self._committed
         if result is None:
             return StatusReport([])
-        return StatusReport(list(result.status), list(result.alarms))
+        return StatusReport(list(result.status),
+                            list(result.alarms) if self._last_full else None)
 
     # --- commands ---------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from hidups.qx.cstr import cfmt, is_numeric, strtod, strtol, trim
 from hidups.qx.items import Item, Query, QxFlag, QxProtocol, RwInfo, StFlag, WalkStep
@@ -71,7 +72,10 @@ class Engine:
         self.runtime_act = -1.0
         self.charge_act = -1.0
         # Subdriver globals (bestups' inverted_bbb_bit, pins_shutdown_mode, ...).
-        self.state: dict[str, float] = dict(protocol.claim_state)
+        self.state: dict[str, Any] = dict(protocol.claim_state)
+        #: ``item->info_rw`` a subdriver set at run time (masterguard's enum of output
+        #: voltages, its battery.packs range by model): used instead of the row's own
+        self.rw_values: dict[Item, tuple[str, ...]] = {}
 
     # -- dstate -------------------------------------------------------------
     def claim_items(self, *names: str) -> bool:
@@ -171,6 +175,11 @@ class Engine:
         cmd = command if command is not None else item.command
         if cmd is None:
             return Processed(False, error="EIO")
+        if item.precommand is not None:
+            prepared = item.precommand(self, item, cmd)
+            if prepared is None:
+                return Processed(False, error="EIO")
+            cmd = prepared
         raw = self.query(cmd.encode("latin-1"))
         if raw is None:
             return Processed(False, error="EIO")
@@ -178,7 +187,7 @@ class Engine:
         # reads, NUL padding included); the answer itself is a C string.
         answer = raw.decode("latin-1")
         length = len(answer)
-        if item.preanswer is not None and length > 0:
+        if item.preanswer is not None:  # NUT calls it for every read, empty ones too
             refined = item.preanswer(self, item, answer)
             if refined is None:
                 return Processed(False, "")
@@ -254,7 +263,7 @@ class Engine:
             return
         info = RwInfo(flags=[name for name, bit in (("RW", StFlag.RW), ("STRING", StFlag.STRING))
                              if item.info_flags & bit])
-        values = list(item.rw or ())
+        values = list(self.rw_values.get(item, item.rw) or ())
         if item.info_flags & StFlag.STRING and values:
             info.length = strtol(values[0])
         if item.flags & QxFlag.ENUM:

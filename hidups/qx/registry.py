@@ -13,6 +13,7 @@ from hidups.errors import ConfigError, ProtocolError
 from hidups.qx.bestups import BESTUPS
 from hidups.qx.engine import Engine
 from hidups.qx.items import Query, QxProtocol
+from hidups.qx.masterguard import MASTERGUARD
 from hidups.qx.mecer import MECER
 from hidups.qx.megatec import MEGATEC, MEGATEC_OLD, MUSTEK, Q1, ZINTO
 from hidups.qx.q2 import Q2
@@ -33,6 +34,7 @@ PROTOCOLS: dict[str, QxProtocol | None] = {name: None for name in ORDER}
 PROTOCOLS.update({p.name: p for p in (VOLTRONIC_QS, VOLTRONIC_QS_HEX, MUSTEK, MEGATEC_OLD,
                                        BESTUPS, MECER, MEGATEC, ZINTO, Q1)})
 PROTOCOLS.update({p.name: p for p in (Q2, Q6)})
+PROTOCOLS.update({p.name: p for p in (MASTERGUARD,)})
 
 
 def register(protocol: QxProtocol) -> None:
