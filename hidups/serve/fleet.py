@@ -114,9 +114,10 @@ class Tracker:
 class UpsRunner:
     """One UPS's driver core and thread: start (retried), then ``run_loop`` until stop."""
 
-    def __init__(self, spec: UpsSpec, *, debug: int = 0,
+    def __init__(self, spec: UpsSpec, *, debug: int = 0, stuck_grace: float = STUCK_GRACE,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.spec = spec
+        self.stuck_grace = stuck_grace
         self.clock = clock
         self.engine, self.dstate = make_driver(spec.name, spec.options, debug=debug)
         self.tracker = Tracker(self.dstate, clock)
@@ -160,7 +161,7 @@ class UpsRunner:
 
     def stuck(self, now: float) -> bool:
         """No loop for longer than the poll interval plus a grace: a hung driver."""
-        limit = self.engine.settings.pollinterval + STUCK_GRACE
+        limit = self.engine.settings.pollinterval + self.stuck_grace
         return self.thread.is_alive() and now - self.heartbeat > limit
 
     def _beat(self) -> None:
@@ -220,15 +221,18 @@ class Fleet:
     """Every UPS of the process; the network server and ``/metrics`` read it live."""
 
     def __init__(self, specs: Iterable[UpsSpec], *, debug: int = 0,
+                 stuck_grace: float = STUCK_GRACE,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.debug = debug
+        self.stuck_grace = stuck_grace
         self.clock = clock
         self.lock = threading.Lock()
         self.runners: dict[str, UpsRunner] = {}
         for spec in specs:
             if spec.name in self.runners:
                 raise ValueError(f"UPS name {spec.name!r} given twice")
-            self.runners[spec.name] = UpsRunner(spec, debug=debug, clock=clock)
+            self.runners[spec.name] = UpsRunner(spec, debug=debug, stuck_grace=stuck_grace,
+                                                clock=clock)
         self.started = False
 
     def served(self) -> Mapping[str, ServedUps]:
@@ -273,7 +277,8 @@ class Fleet:
             for name, spec in wanted.items():
                 runner = self.runners.get(name)
                 if runner is None:
-                    runner = UpsRunner(spec, debug=self.debug, clock=self.clock)
+                    runner = UpsRunner(spec, debug=self.debug, stuck_grace=self.stuck_grace,
+                                       clock=self.clock)
                     self.runners[name] = runner
                     added.append(name)
                     if self.started:
