@@ -60,6 +60,7 @@ class Tracker:
         self.lock = threading.Lock()
         self.figures = DriverFigures()
         self._walk_started: float | None = None
+        self._cache: Any = None
         self._status = dstate.get("ups.status")
 
     def __call__(self, line: str) -> None:
@@ -67,6 +68,8 @@ class Tracker:
             state = self.dstate.get("driver.state")
             if state == "updateinfo":
                 self._walk_started = self.clock()
+                # kept: a walk that loses the device closes its session before it ends
+                self._cache = self._session_cache()
             elif self._walk_started is not None:
                 self._walk_done()
         elif line.startswith("SETINFO ups.status "):
@@ -77,12 +80,17 @@ class Tracker:
         self._walk_started = None
         transfers = errors = None
         engine = self.engine
-        cache = getattr(engine.session, "cache", None) if engine is not None else None
-        if cache is not None:  # HID sessions count their GET_REPORTs (hidups.hid.walk)
-            transfers = int(cache.walk_transfers)
-            errors = transfers - int(cache.walk_answers)
+        cache = self._session_cache()  # a reconnect in this update: the new session's
+        if cache is None:
+            cache = self._cache
+        self._cache = None
         with self.lock:
             f = self.figures
+            if cache is not None:  # HID sessions count their GET_REPORTs (hidups.hid.walk)
+                transfers = int(cache.walk_transfers)
+                errors = transfers - int(cache.walk_answers)
+            elif f.walk_transfers is not None:  # no walk this time (device away)
+                transfers = errors = 0
             self.figures = replace(
                 f,
                 walks=f.walks + 1,
@@ -93,6 +101,10 @@ class Tracker:
                 reconnects=engine.reconnect_count if engine is not None else f.reconnects,
                 last_good_read=f.last_good_read if self.dstate.is_stale else now,
             )
+
+    def _session_cache(self) -> Any:
+        engine = self.engine
+        return None if engine is None else getattr(engine.session, "cache", None)
 
     def _status_changed(self) -> None:
         status = self.dstate.get("ups.status")
