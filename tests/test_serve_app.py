@@ -4,7 +4,6 @@ names, ups.conf sections, discovery names, reload and the watchdog's health test
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import threading
@@ -12,11 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_CAPTURES
+from serve_app_util import CPS, CS500, spec, unplugging_copy, wait_for
 
 from hidups.device import DeviceInfo
 from hidups.errors import ConfigError
-from hidups.nut.cmdline import parse_command_line, resolve_options
 from hidups.nut.upsconf import parse_ups_conf
 from hidups.serve.app import (
     ServeConfig,
@@ -26,36 +24,8 @@ from hidups.serve.app import (
     serve,
     specs_from_upsconf,
 )
-from hidups.serve.fleet import Fleet, UpsSpec
+from hidups.serve.fleet import Fleet
 from hidups.transport.base import DeviceSurvey
-
-CS500 = PROJECT_CAPTURES / "apc-back-ups-cs500.json"
-CPS = PROJECT_CAPTURES / "cyberpower-cp1500pfclcd.json"
-
-
-def unplugging_copy(tmp_path: Path, source: Path, at: float) -> Path:
-    """``source`` with one scripted event: unplugged at ``at`` s, never back."""
-    doc = json.loads(source.read_text())
-    doc["events"] = [{"t": at, "action": "unplug"}]
-    out = tmp_path / f"unplug-{source.name}"
-    out.write_text(json.dumps(doc))
-    return out
-
-
-def spec(name: str, capture: Path, desc: str = "") -> UpsSpec:
-    args = parse_command_line(["-s", name, "-x", f"port=replay:{capture}",
-                               "-x", "pollinterval=1"])
-    return UpsSpec(name, resolve_options(args, None), desc)
-
-
-def wait_for(predicate: object, timeout: float) -> bool:
-    assert callable(predicate)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_one_stale_ups_does_not_stall_the_others(tmp_path: Path) -> None:

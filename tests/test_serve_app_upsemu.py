@@ -19,7 +19,7 @@ import pytest
 from conftest import PROJECT_CAPTURES, SHARED_CAPTURES, require, require_shared
 from nut_util import free_port
 from prometheus_client.parser import text_string_to_metric_families
-from test_serve_app import unplugging_copy
+from serve_app_util import unplugging_copy
 from upsemu_util import device_file, try_build_upsemu, upsemu_env
 
 CS500 = PROJECT_CAPTURES / "apc-back-ups-cs500.json"

@@ -13,7 +13,7 @@ from conftest import PROJECT_CAPTURES, require_nut
 from nut_util import hidups_under_upsd
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
-from test_serve_app import spec, unplugging_copy, wait_for
+from serve_app_util import spec, unplugging_copy, wait_for
 
 from hidups.serve.fleet import Fleet
 from hidups.serve.metrics import STATUS_FLAGS, MetricsServer, metric_name, numeric
