@@ -11,10 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import PROJECT_CAPTURES
 from serve_app_util import CPS, CS500, spec, unplugging_copy, wait_for
 
 from hidups.device import DeviceInfo
 from hidups.errors import ConfigError
+from hidups.nut.cmdline import parse_command_line, resolve_options
 from hidups.nut.upsconf import parse_ups_conf
 from hidups.serve.app import (
     ServeConfig,
@@ -24,7 +26,7 @@ from hidups.serve.app import (
     serve,
     specs_from_upsconf,
 )
-from hidups.serve.fleet import Fleet
+from hidups.serve.fleet import Fleet, UpsSpec
 from hidups.transport.base import DeviceSurvey
 
 
@@ -216,3 +218,23 @@ def test_serve_with_nothing_to_serve_says_so(tmp_path: Path,
     conf.write_text("[other]\n    driver = usbhid-ups\n    port = auto\n")
     assert serve(ServeConfig(upsconf=str(conf)), None) == 1
     assert f"no UPS to serve: no hidups section in {conf}" in caplog.text
+
+
+def test_status_change_seen_by_a_walk_has_its_latency() -> None:
+    """The capture's mains fail at 5 s; polled only, the walk that reads it publishes OB."""
+    events = PROJECT_CAPTURES / "apc-back-ups-cs500-events.json"
+    args = parse_command_line(["-s", "ev", "-x", f"port=replay:{events}",
+                               "-x", "pollinterval=1", "-x", "pollonly"])
+    fleet = Fleet([UpsSpec("ev", resolve_options(args, None))])
+    fleet.start()
+    try:
+        ups = fleet.served()["ev"]
+        assert wait_for(lambda: "OL" in (ups.dstate.get("ups.status") or ""), 10)
+        before = ups.figures()
+        assert wait_for(lambda: "OB" in (ups.dstate.get("ups.status") or "").split(), 10)
+        after = ups.figures()
+        assert after.status_changes > before.status_changes
+        assert after.status_latency is not None
+        assert 0.0 <= after.status_latency < 1.0  # one walk of a replay: well under 1 s
+    finally:
+        fleet.stop()
