@@ -216,9 +216,12 @@ class Load:
             self._outcome("tls_stall", line.decode(errors="replace").strip() or "closed")
             writer.write(hello[: len(hello) // 2])
             await writer.drain()
+            stalled = time.monotonic()
             try:
                 data = await asyncio.wait_for(reader.read(1), max(0.1, self._left()))
-                self._outcome("tls_stall", "closed by the server" if not data else "answered")
+                held = round(time.monotonic() - stalled)
+                self._outcome("tls_stall", f"closed by the server after {held} s" if not data
+                              else "answered")
             except asyncio.TimeoutError:
                 self._outcome("tls_stall", "held open to the end")
             close(writer)
