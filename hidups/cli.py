@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "gen-subdriver": ("gen_subdriver", "write a subdriver module from a capture or NUT debug log"),
     "convert": ("convert", "convert a shared-JSON capture or NUT debug log to a hidups capture"),
     "udev-rules": ("udev_rules", "print udev rules for every VID:PID the subdrivers claim"),
+    "serve": ("serve", "drive every UPS in one process; serve NUT's protocol and /metrics"),
 }
 
 

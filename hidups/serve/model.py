@@ -17,14 +17,21 @@ from hidups.nut.server import CommandHandler
 
 @dataclass(frozen=True)
 class DriverFigures:
-    """What only a driver knows, for ``/metrics``: counts since the driver started."""
+    """What only a driver knows, for ``/metrics``: counts since the driver started.
 
-    walks: int = 0
+    Transfer figures exist only where the device protocol counts them (HID: GET_REPORT
+    transfers); ``walk_transfers`` is None otherwise.
+    """
+
+    walks: int = 0  # update loops completed
     transfers: int = 0
-    transfer_errors: int = 0
+    transfer_errors: int = 0  # transfers that timed out or failed (a STALL is an answer)
+    walk_transfers: int | None = None  # in the last update
+    walk_transfer_errors: int | None = None
     reconnects: int = 0
-    last_good_read: float | None = None  # time.monotonic() of the last fresh walk
-    status_latency: float | None = None  # seconds from a status change to its publication
+    status_changes: int = 0
+    last_good_read: float | None = None  # time.monotonic() at the end of the last fresh update
+    status_latency: float | None = None  # seconds from the update's start to a new ups.status
 
 
 @dataclass(frozen=True)
