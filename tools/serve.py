@@ -1,14 +1,14 @@
 """``hidups serve``: drive every UPS of ups.conf (or every UPS found) in one process and
 serve NUT's network protocol (as upsd) and, if asked, OpenMetrics at ``/metrics``.
 
-The thin command line over :mod:`hidups.serve.app`; the only place that builds the NUT
-network server (:mod:`hidups.serve.netserver`), so the rest runs without it.
+The thin command line over :mod:`hidups.serve.app`, which it hands the NUT network
+server (:mod:`hidups.serve.netserver`) to serve the fleet with. Addresses, MAXCONN and
+the certificate come from the command line, else from upsd.conf as upsd reads them.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import re
 import sys
@@ -18,6 +18,10 @@ from hidups.app.main import setup_logging
 from hidups.errors import ConfigError
 from hidups.nut.paths import confpath, ups_conf_path
 from hidups.serve.app import ServeConfig, Server, UpsSource, serve
+from hidups.serve.netconf import UpsdConf
+from hidups.serve.netserver import NetServer
+from hidups.serve.tls import TlsSettings
+from hidups.serve.users import Users
 
 #: NUT's upsd listens on loopback, port 3493, unless told otherwise (LISTEN).
 DEFAULT_LISTEN = "127.0.0.1:3493"
@@ -63,18 +67,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def server_factory(args: argparse.Namespace) -> Any:
     """Build the NUT network server over the fleet's live UPS list."""
-    # Imported by name: hidups.serve.netserver is the network server's module.
-    netserver = importlib.import_module("hidups.serve.netserver")
-    listen = [parse_address(a, "--listen") for a in args.listen or [DEFAULT_LISTEN]]
+    upsd_conf_path = os.path.join(confpath(), "upsd.conf")
+    conf = UpsdConf.from_file(upsd_conf_path) if os.path.exists(upsd_conf_path) else UpsdConf()
+    listen = ([parse_address(a, "--listen") for a in args.listen] or conf.listen
+              or [parse_address(DEFAULT_LISTEN, "--listen")])
     users_path = args.users or os.path.join(confpath(), "upsd.users")
-    if args.users or os.path.exists(users_path):
-        users = netserver.Users.from_file(users_path)
-    else:
-        users = netserver.Users()
-    tls = None if args.certfile is None else netserver.TlsSettings(args.certfile, args.keyfile)
+    users = Users.from_file(users_path) if args.users or os.path.exists(users_path) else Users()
+    tls = (TlsSettings(args.certfile, args.keyfile) if args.certfile is not None
+           else conf.tls())
 
     def make(upses: UpsSource) -> Server:
-        server: Server = netserver.NetServer(upses, users, listen, tls)
+        server: Server = NetServer(upses, users, listen, tls, maxconn=conf.maxconn or 1024)
         return server
 
     return make
