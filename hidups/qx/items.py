@@ -119,6 +119,9 @@ class QxProtocol:
     claim_skips: frozenset[int] = frozenset()
     claim_unskips: frozenset[int] = frozenset()
     claim_state: Mapping[str, float] = field(default_factory=dict)
+    #: ``subdriver->initinfo``: called last in ``upsdrv_initinfo`` (after the INIT walk,
+    #: delays and pollfreq), e.g. to publish fixed values such as phase counts
+    initinfo: InitUps | None = None
 
 
 class WalkStep(enum.Enum):

@@ -82,6 +82,8 @@ class QxSession:
                 engine.addcmd(plain)
         engine.setinfo("driver.parameter.pollfreq", str(self.settings.pollfreq))
         self.lastpoll = engine.clock()
+        if self.protocol.initinfo is not None:
+            self.protocol.initinfo(engine)
         return self._result(True)
 
     def walk(self, full: bool) -> WalkResult:
