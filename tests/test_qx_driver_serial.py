@@ -91,7 +91,8 @@ def test_serial_driver_matches_nut(stem: str, record_property: Any) -> None:
     assert nut.rc == 0, nut.output[-2000:]
     assert ours.rc == 0, ours.output[-2000:]
     protocol = nut.variables["driver.version.data"].split()[0].lower()
-    assert ours.variables["driver.version.data"].split()[0].lower() == protocol
+    assert ours.variables["driver.version.data"].split()[0].lower() == \
+        qd.PICKED_285.get(protocol, protocol)
     assert ours.variables["driver.parameter.port"] == ups.path
     cmp = qd.compare(nut.variables, ours.variables, protocol)
     record_property("match", f"{len(cmp.matched)}/{cmp.compared}")
@@ -106,5 +107,9 @@ def test_serial_driver_matches_nut(stem: str, record_property: Any) -> None:
     tail = common_suffix(nut_sent, our_sent)
     print(f"\n{stem}: {protocol} {len(cmp.matched)}/{cmp.compared}; NUT sent "
           f"{len(nut_sent)} commands, hidups {len(our_sent)}, the last {tail} the same")
-    assert set(our_sent) <= set(nut_sent), (nut_sent, our_sent)
-    assert tail >= 5, (nut_sent, our_sent)
+    # 2.8.5 probes innovart31/33 (Q6) and innovatae's init reads F and I, not 2.8.0's q1
+    allowed = {b"Q6", b"F", b"I"} if protocol in qd.PICKED_285 else set()
+    assert set(our_sent) - allowed <= set(nut_sent), (nut_sent, our_sent)
+    # (innovatae's init reads F and I between the Q1s: only the update loop's 3 Q1s are
+    # 2.8.0's; test_qx_innova_nut compares innovatae's whole conversation with 2.8.5)
+    assert tail >= (3 if protocol in qd.PICKED_285 else 5), (nut_sent, our_sent)

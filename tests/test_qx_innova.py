@@ -114,6 +114,8 @@ def test_multiply_x1000_reads_a_c_float() -> None:
     assert multiply_x1000(engine, item, " 2.5x") == "2500.00"  # a prefix, as sscanf reads
     # single precision: 12345.678 is 12345.677734375 in a float (a double: 12345678.00)
     assert multiply_x1000(engine, item, "12345.678") == "12345677.73"
+    assert multiply_x1000(engine, item, "0x1.4") == "1250.00"  # glibc: a hex float
+    assert multiply_x1000(engine, item, "1e39") == "inf"  # beyond a float
     assert multiply_x1000(engine, item, "abc") is None
     assert multiply_x1000(engine, item, "") is None
 
