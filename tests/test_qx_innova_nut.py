@@ -10,7 +10,7 @@ instant command must put the same bytes on the wire with the same answer.
 
 from __future__ import annotations
 
-import os
+import getpass
 import re
 import shutil
 import subprocess
@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 import qx_driver_util as qd
-from conftest import ROOT, UPSEMU_DIR, nut285_root, require, require_nut285
+from conftest import ROOT, nut285_bin, require, require_nut285
 from upsemu_util import try_build_upsemu
 
 from hidups.qx.registry import ORDER, PROTOCOLS
@@ -172,94 +172,94 @@ def test_same_as_nut_285(library: Path, tmp_path: Path, name: str, options: dict
 
 # --- instant commands and delays on the wire ------------------------------------------
 
-COMMANDS = ["shutdown.return", "shutdown.stayoff", "test.battery.start 240",
-            "test.battery.start.quick", "test.battery.start.deep", "test.battery.stop",
-            "beeper.toggle", "load.off", "load.on", "shutdown.stop",
-            "test.battery.start 30", "test.battery.start 6000"]
+#: in order, through each driver's socket (as upsd sends them, with TRACKING): the
+#: out-of-range delays first (refused, nothing sent), then delays NUT rounds, then every
+#: instant command of the tables (and two battery tests out of range)
+ACTIONS = [
+    ("SET", "ups.delay.start", "600000"), ("SET", "ups.delay.shutdown", "6"),
+    ("SET", "ups.delay.shutdown", "abc"), ("SET", "ups.delay.shutdown", "601"),
+    ("SET", "ups.delay.shutdown", "45"), ("SET", "ups.delay.start", "150"),
+    ("INSTCMD", "shutdown.return", ""), ("INSTCMD", "shutdown.stayoff", ""),
+    ("INSTCMD", "test.battery.start", "240"), ("INSTCMD", "test.battery.start.quick", ""),
+    ("INSTCMD", "test.battery.start.deep", ""), ("INSTCMD", "test.battery.stop", ""),
+    ("INSTCMD", "beeper.toggle", ""), ("INSTCMD", "load.off", ""),
+    ("INSTCMD", "load.on", ""), ("INSTCMD", "shutdown.stop", ""),
+    ("INSTCMD", "test.battery.start", "30"), ("INSTCMD", "test.battery.start", "6000"),
+]
 COMMAND_SHAPE = re.compile(r"^(S[.0-9].*|C|CT|T.*|Q)$")
-STATUS = {0: "HANDLED", 1: "UNKNOWN", 2: "INVALID", 3: "FAILED"}
 
 
-def nut_commands(device: Path, library: Path, options: Mapping[str, str],
-                 log: Path) -> tuple[list[tuple[str, str]], list[str]]:
-    """run_nut.sh -F: NUT 2.8.5 in the foreground, each command through its socket."""
-    root = nut285_root()
-    assert root is not None
-    args = ["bash", str(UPSEMU_DIR / "run_nut.sh"), "-F", "2", "-p", "1", "-l", str(log)]
-    for key, value in options.items():
-        if key not in ("vendorid", "productid"):
-            args += ["-x", f"{key}={value}"]
-    for command in COMMANDS:
-        args += ["-c", command]
-    env = dict(os.environ, UPSEMU_LIB=str(library), NUT_ROOT=str(root), **qd.FAST_EMU)
-    run = subprocess.run([*args, str(device)], env=env, capture_output=True, timeout=180)
-    out = run.stdout.decode("latin-1")
-    assert run.returncode == 0, out + run.stderr.decode("latin-1")
-    return re.findall(r"^# INSTCMD (.*): (\w+)$", out, re.M), logged(log)
-
-
-def hidups_commands(device: Path, library: Path, options: Mapping[str, str],
-                    log: Path) -> tuple[list[tuple[str, str]], list[str]]:
-    """The hidups driver process (-F), each command through its socket with TRACKING."""
+def drive(which: str, device: Path, library: Path, options: Mapping[str, str],
+          log: Path) -> tuple[list[int], dict[str, str], list[str]]:
+    """Start NUT 2.8.5's nutdrv_qx or the hidups driver in the foreground on ``device``,
+    run ACTIONS through its socket; (status codes, delays afterwards, commands logged)."""
     from hidups.nut.client import DriverClient
 
     with tempfile.TemporaryDirectory(prefix="hidups-innova.") as tmp:
         conf = Path(tmp)
-        lines = ["[ups]", "    driver = hidups", "    port = auto", "    pollinterval = 1"]
+        driver = "nutdrv_qx" if which == "nut" else "hidups"
+        lines = ["[ups]", f"    driver = {driver}", "    port = auto", "    pollinterval = 1"]
         lines += [f"    {k} = {v}" for k, v in options.items()]
         (conf / "ups.conf").write_text("\n".join(lines) + "\n")
         env = qd.hidups_env(device, library, conf, UPSEMU_LOG=str(log))
+        if which == "nut":
+            # nut_sid.sh's wrapper runs the prefix's loader; the emulator stands in for
+            # libusb on its library path (and preloaded), as run_nut.sh does
+            (conf / "lib").mkdir()
+            (conf / "lib" / "libusb-1.0.so.0").symlink_to(library.resolve())
+            env.update(NUT_SID_LIBPATH=str(conf / "lib"), LD_PRELOAD=str(library))
+            argv = [str(nut285_bin("nutdrv_qx")), "-a", "ups", "-F", "-u", getpass.getuser()]
+        else:
+            argv = [sys.executable, "-m", "hidups", "-a", "ups", "-F"]
         with open(conf / "driver.log", "wb") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "hidups", "-a", "ups", "-F"],
-                                    env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+            proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                    cwd=ROOT)
         try:
-            sock = conf / "hidups-ups"
+            sock = conf / f"{driver}-ups"
             deadline = time.monotonic() + 30
             while not sock.exists():
                 assert proc.poll() is None, (conf / "driver.log").read_text()
                 assert time.monotonic() < deadline, "no driver socket"
                 time.sleep(0.1)
-            statuses = []
+            codes = []
             with DriverClient(str(sock)) as client:
-                for command in COMMANDS:
-                    name, _, param = command.partition(" ")
-                    code = client.instcmd(name, param or None, timeout=15)
-                    statuses.append((command, STATUS.get(code, str(code))))
+                for kind, name, value in ACTIONS:
+                    if kind == "SET":
+                        codes.append(client.setvar(name, value, timeout=15))
+                    else:
+                        codes.append(client.instcmd(name, value or None, timeout=15))
+                values = {w[1]: w[2] for w in client.dump(timeout=15)
+                          if len(w) == 3 and w[0] == "SETINFO"}
         finally:
             proc.terminate()
             proc.wait(timeout=15)
-    return statuses, logged(log)
+    delays = {k: v for k, v in values.items() if k.startswith("ups.delay.")}
+    return codes, delays, [c for c in logged(log) if COMMAND_SHAPE.match(c)]
 
 
 @pytest.mark.nut
 @pytest.mark.upsemu
 @pytest.mark.parametrize(("name", "options"), [
     ("innovart31-cypress", {"protocol": "innovart31"}),
-    ("innovart31-cypress", {"protocol": "innovart31", "ondelay": "120", "offdelay": "12"}),
-    ("innovatae-ippon", {"protocol": "innovatae", "offdelay": "150"}),
-], ids=["innovart31", "innovart31-delays", "innovatae-delays"])
-def test_commands_same_bytes_as_nut_285(library: Path, tmp_path: Path, name: str,
-                                        options: dict[str, str]) -> None:
-    """Every instant command of the table (and an out-of-range test: FAILED, nothing
-    sent); the delays set in ups.conf reach shutdown.return/stayoff as NUT's do."""
+    ("innovatae-ippon", {"protocol": "innovatae", "ondelay": "60", "offdelay": "120"}),
+], ids=["innovart31", "innovatae-delays"])
+def test_commands_and_setvars_same_as_nut_285(library: Path, tmp_path: Path, name: str,
+                                              options: dict[str, str]) -> None:
+    """Every instant command and setvar of the tables: the same answer codes, the same
+    bytes to the UPS, nothing sent for a value out of NUT's ranges."""
     device = DATA / f"{name}.ups"
     opts = {**qd.device_ids(device), **options}
-    nut_status, nut_log = nut_commands(device, library, opts, tmp_path / "nut.log")
-    our_status, our_log = hidups_commands(device, library, opts, tmp_path / "hidups.log")
-    assert [c for c, _ in nut_status] == COMMANDS
-    assert our_status == nut_status
-    nut_sent = [c for c in nut_log if COMMAND_SHAPE.match(c)]
-    our_sent = [c for c in our_log if COMMAND_SHAPE.match(c)]
-    assert our_sent == nut_sent
-    assert dict(nut_status)["test.battery.start 30"] == "FAILED"
-    assert "T00" not in nut_sent and "T100" not in nut_sent
-    expected = {"innovart31": ["S.5R0003", "S.5R0000"],
-                "innovart31-delays": ["S.2R0002", "S.2R0000"],
-                "innovatae-delays": ["S02R0003", "S02R0000"]}
-    key = "innovart31" if "ondelay" not in options and name.startswith("innovart31") \
-        else ("innovart31-delays" if name.startswith("innovart31") else "innovatae-delays")
-    assert nut_sent[:2] == expected[key]
-    assert "T04" in nut_sent and "TL" in nut_sent and "CT" in nut_sent
+    nut = drive("nut", device, library, opts, tmp_path / "nut.log")
+    ours = drive("hidups", device, library, opts, tmp_path / "hidups.log")
+    assert ours == nut
+    codes, delays, sent = nut
+    # refused: out of range and not a number (NUT: STAT_SET_UNKNOWN); rounded: 42, 120
+    assert codes[:4] == [1, 1, 1, 1] and codes[4:6] == [0, 0]
+    assert delays == {"ups.delay.shutdown": "42", "ups.delay.start": "120"}
+    assert sent[:2] == ["S.7R0002", "S.7R0000"]
+    assert codes[-2:] == [3, 3] and sent[-1] == "C"  # T00/T100 are never sent
+    assert {"T04", "TL", "CT", "T", "S00R0000"} <= set(sent)
+    assert ("Q" in sent) == name.startswith("innovatae")  # beeper.toggle: innovatae only
 
 
 @pytest.mark.nut
