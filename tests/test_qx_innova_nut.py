@@ -272,3 +272,41 @@ def test_out_of_range_delay_in_ups_conf_is_refused_as_by_nut(library: Path,
     assert nut_rc != 0 and "out of range" in nut_out, nut_out
     rc, ours, out = hidups_dump(device, library, opts, tmp_path / "hidups.log")
     assert rc != 0 and not ours and "ondelay" in out, out
+
+
+@pytest.mark.nut
+@pytest.mark.upsemu
+def test_killpower_same_bytes_as_nut_285(library: Path, tmp_path: Path) -> None:
+    """``-k``: the claim, init, shutdown.stop three times, then shutdown.return three
+    times with the ups.conf delays (this unit answers neither): NUT's bytes, in order.
+
+    Known difference (driver core, not the protocol): NUT 2.8.5 then reports
+    "shutdown request was successful with 'shutdown.default'" and exits 0 although
+    every try failed; hidups exits 1 after the same "Shutdown failed!".
+    """
+    device = DATA / "innovart31-cypress.ups"
+    opts = {**qd.device_ids(device), "protocol": "innovart31", "ondelay": "120",
+            "offdelay": "12"}
+    outs = {}
+    for which in ("nut", "hidups"):
+        conf = tmp_path / which
+        conf.mkdir()
+        driver = "nutdrv_qx" if which == "nut" else "hidups"
+        (conf / "ups.conf").write_text(
+            f"[ups]\n    driver = {driver}\n    port = auto\n"
+            + "".join(f"    {k} = {v}\n" for k, v in opts.items()))
+        log = conf / "emu.log"
+        env = qd.hidups_env(device, library, conf, UPSEMU_LOG=str(log))
+        if which == "nut":
+            (conf / "lib").mkdir()
+            (conf / "lib" / "libusb-1.0.so.0").symlink_to(library.resolve())
+            env.update(NUT_SID_LIBPATH=str(conf / "lib"), LD_PRELOAD=str(library))
+            argv = [str(nut285_bin("nutdrv_qx")), "-a", "ups", "-k", "-u", getpass.getuser()]
+        else:
+            argv = [sys.executable, "-m", "hidups", "-a", "ups", "-k"]
+        run = subprocess.run(argv, env=env, capture_output=True, timeout=120, cwd=ROOT)
+        text = (run.stdout + run.stderr).decode("latin-1")
+        assert "Shutdown failed!" in text, text
+        outs[which] = logged(log)
+    assert outs["hidups"] == outs["nut"]
+    assert outs["nut"][-6:] == ["C"] * 3 + ["S.2R0002"] * 3
