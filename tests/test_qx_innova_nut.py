@@ -4,8 +4,11 @@ Each upsemu device of ``tests/data/qx/innova*.ups`` (NUT 2.8.5's testing answers
 run by NUT 2.8.5's nutdrv_qx (``run_nut.sh`` with the reference prefix) and by
 ``python -m hidups``, with ``protocol=`` and without (autodetection): every variable
 must be equal (``qx_driver_util.explain`` names what describes the driver itself), the
-commands each sends (upsemu's ``op=qx cmd=`` log) must be the same, in order, and an
-instant command must put the same bytes on the wire with the same answer.
+commands each sends (upsemu's ``op=qx cmd=`` log) must be the same, in order. Both
+drivers then run in the foreground and get the same SET/INSTCMD lines on their sockets
+(as from upsd): the same answer codes, the same bytes on the wire, nothing sent for a
+value out of NUT's ranges; ``-k`` sends the same shutdown sequence. Debian's 2.8.0,
+which has none of these protocols, is checked for what it does instead.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 
 import pytest
 import qx_driver_util as qd
-from conftest import ROOT, nut285_bin, require, require_nut285
+from conftest import ROOT, nut285_bin, require, require_nut, require_nut285
 from upsemu_util import try_build_upsemu
 
 from hidups.qx.registry import ORDER, PROTOCOLS
@@ -310,3 +313,20 @@ def test_killpower_same_bytes_as_nut_285(library: Path, tmp_path: Path) -> None:
         outs[which] = logged(log)
     assert outs["hidups"] == outs["nut"]
     assert outs["nut"][-6:] == ["C"] * 3 + ["S.2R0002"] * 3
+
+
+@pytest.mark.nut
+@pytest.mark.upsemu
+def test_nut_280_column_has_none_of_these_protocols(library: Path) -> None:
+    """Debian's NUT 2.8.0 (the second column) has no innova* subdriver: it refuses
+    ``protocol=innovart31`` and gives these units to q1; hidups follows 2.8.5."""
+    require_nut()
+    require(Path("/lib/nut/nutdrv_qx").exists(), "Debian's nutdrv_qx is not installed")
+    device = DATA / "innovart31-cypress.ups"
+    ids = qd.device_ids(device)
+    run = qd.run_nut(device, library, {**ids, "protocol": "innovart31"})
+    assert run.rc != 0 and "Device not supported" in run.output, run.output
+    for name in ("innovart31-cypress", "innovatae-ippon"):
+        device = DATA / f"{name}.ups"
+        run = qd.run_nut(device, library, qd.device_ids(device))
+        assert run.rc == 0 and run.variables["driver.version.data"] == "Q1 0.07", run.output
