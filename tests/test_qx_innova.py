@@ -239,8 +239,9 @@ def test_innovart33_claim_fails_as_in_nut_285() -> None:
     with pytest.raises(ProtocolError, match="not supported"):
         detect(query, {"protocol": "innovart33"})
     assert query.sent == [b"Q6\r", b"Q1\r"] * 3
-    assert INNOVART33.claim.__closure__ is not None  # the shared claim, NUT's names
-    assert "output.current" in MANDATORY
+    names = {item.name for item in INNOVART33.table}
+    assert "output.current" in MANDATORY and "output.current" not in names
+    assert "input.bypass.voltage" in MANDATORY and "input.bypass.voltage" not in names
 
 
 def test_innovart33_autodetects_as_innovart31() -> None:
