@@ -163,6 +163,14 @@ MEGATEC_285_I = {"device.mfr", "device.model", "device.serial", "ups.firmware",
                  "ups.serial", "battery.runtime", "ups.mfr", "ups.model"}
 
 
+#: NUT 2.8.5 tries innovatae (its claim: Q1 alone) before q1, so the units 2.8.0 gives to
+#: q1 are innovatae's in 2.8.5 (checked on every such shared capture with 2.8.5's
+#: nutdrv_qx); innovatae adds the maker "Ippon", F's ratings and I's firmware.
+PICKED_285 = {"q1": "innovatae"}
+INNOVATAE_285 = {"device.mfr", "ups.mfr", "input.voltage.nominal", "input.current.nominal",
+                 "battery.voltage.nominal", "input.frequency.nominal", "ups.firmware"}
+
+
 def explain(name: str, nut: str | None, ours: str | None, protocol: str) -> str | None:
     """Why this difference is expected, or None when it is a real one."""
     if DRIVER_SELF.match(name):
@@ -171,6 +179,8 @@ def explain(name: str, nut: str | None, ours: str | None, protocol: str) -> str 
         return "NUT 2.8.5 driver core variable"
     if name == "driver.version.data":
         return "subdriver version"
+    if protocol == "q1" and name in INNOVATAE_285 and nut is None:
+        return "NUT 2.8.5 picks innovatae before q1"
     # 2.8.5's qx_multiply_battvolt keeps the UPS's own text ("22.7"); 2.8.0 "%.2f"
     if name == "battery.voltage" and nut and ours and float(nut) == float(ours):
         return "2.8.5 publishes the UPS's text, 2.8.0 %.2f"

@@ -15,17 +15,18 @@ from hidups.qx import ORDER, QxSession, detect, lookup
 Q1_OK = b"(215.0 195.0 230.0 014 49.0 22.7 30.0 00000000\r"
 
 # Protocol NUT 2.8.0 picks (upsemu + qx2ups), for the captures whose protocol is built
-# (bestups: on a bridge that returns the exact answer, e.g. ippon; see the cypress test).
+# (bestups: on a bridge that returns the exact answer, e.g. ippon; see the cypress test);
+# NUT 2.8.5 tries innovatae (claim: Q1 alone) before q1 and picks it instead (seen).
 DETECTED = {
-    "abb-powervalue-11rt-1kva-g2-nut1279": "q1",
-    "digitech-computer-650va-nut674": "q1",
-    "frys-0001-china-ups-nut2307": "q1",
-    "mec0003-unknown-nut1218": "q1",
-    "mec0003-unknown-pyusb-nut2795": "q1",
+    "abb-powervalue-11rt-1kva-g2-nut1279": "innovatae",  # 2.8.0: q1
+    "digitech-computer-650va-nut674": "innovatae",  # 2.8.0: q1
+    "frys-0001-china-ups-nut2307": "innovatae",  # 2.8.0: q1
+    "mec0003-unknown-nut1218": "innovatae",  # 2.8.0: q1
+    "mec0003-unknown-pyusb-nut2795": "innovatae",  # 2.8.0: q1
     "synthetic-bestups-testing": "bestups",
     "visench-c1k-nut2395": "mecer",
     "vultech-gs-1kvas-rk-nut2151": "megatec",
-    "vultech-ups1400va-lfp-nut2219": "q1",
+    "vultech-ups1400va-lfp-nut2219": "innovatae",  # 2.8.0: q1
 }
 
 

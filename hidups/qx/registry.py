@@ -12,6 +12,9 @@ from dataclasses import replace
 from hidups.errors import ConfigError, ProtocolError
 from hidups.qx.bestups import BESTUPS
 from hidups.qx.engine import Engine
+from hidups.qx.innovart31 import INNOVART31
+from hidups.qx.innovart33 import INNOVART33
+from hidups.qx.innovatae import INNOVATAE
 from hidups.qx.items import Query, QxProtocol
 from hidups.qx.masterguard import MASTERGUARD
 from hidups.qx.mecer import MECER
@@ -35,6 +38,7 @@ PROTOCOLS.update({p.name: p for p in (VOLTRONIC_QS, VOLTRONIC_QS_HEX, MUSTEK, ME
                                        BESTUPS, MECER, MEGATEC, ZINTO, Q1)})
 PROTOCOLS.update({p.name: p for p in (Q2, Q6)})
 PROTOCOLS.update({p.name: p for p in (MASTERGUARD,)})
+PROTOCOLS.update({p.name: p for p in (INNOVART31, INNOVART33, INNOVATAE)})
 
 
 def register(protocol: QxProtocol) -> None:
