@@ -23,7 +23,11 @@ import qx_driver_util as qd
 from conftest import ROOT, SHARED_CAPTURES, require, require_nut, require_shared
 from pty_ups import HAVE_PYSERIAL, PtyUps
 
+from hidups.qx.voltronic_axpert.crc import crc16
+
 NUTDRV_QX = Path("/lib/nut/nutdrv_qx")
+#: voltronic-axpert's claim command, QPI with its CRC (as sent, without the CR)
+AXPERT_QPI = b"QPI" + crc16(b"QPI").to_bytes(2, "big")
 #: Shared captures played on the pty (q1, voltronic-qs and bestups claim them there).
 SERIAL = ["visench-c1k-nut2395", "voltpolska-micro-ups-3000-nut3263",
           "abb-powervalue-11rt-1kva-g2-nut1279", "synthetic-voltronic-qs-testing",
@@ -106,5 +110,6 @@ def test_serial_driver_matches_nut(stem: str, record_property: Any) -> None:
     tail = common_suffix(nut_sent, our_sent)
     print(f"\n{stem}: {protocol} {len(cmp.matched)}/{cmp.compared}; NUT sent "
           f"{len(nut_sent)} commands, hidups {len(our_sent)}, the last {tail} the same")
-    assert set(our_sent) <= set(nut_sent), (nut_sent, our_sent)
+    # voltronic-axpert (not in NUT 2.8.0) probes QPI with its CRC before the others
+    assert set(our_sent) - {AXPERT_QPI} <= set(nut_sent), (nut_sent, our_sent)
     assert tail >= 5, (nut_sent, our_sent)

@@ -171,6 +171,11 @@ class Engine:
         cmd = command if command is not None else item.command
         if cmd is None:
             return Processed(False, error="EIO")
+        if item.precommand is not None:
+            prepared = item.precommand(self, item, cmd)
+            if prepared is None:
+                return Processed(False, error="EINVAL")
+            cmd = prepared
         raw = self.query(cmd.encode("latin-1"))
         if raw is None:
             return Processed(False, error="EIO")

@@ -57,6 +57,10 @@ ValuePreprocess = Callable[[Any, "Item", str], "str | None"]
 #: NULs kept) before its value is cut; None where NUT's returns -1.
 AnswerPreprocess = Callable[[Any, "Item", str], "str | None"]
 
+#: ``item->preprocess_command(engine, item, command)``: rewrite the command about to be
+#: sent (e.g. append a CRC); None where NUT's returns -1 (nothing is sent then).
+CommandPreprocess = Callable[[Any, "Item", str], "str | None"]
+
 
 @dataclass(frozen=True)
 class Item:
@@ -74,15 +78,17 @@ class Item:
     flags: QxFlag
     preprocess: ValuePreprocess | None = None
     preanswer: AnswerPreprocess | None = None
+    precommand: CommandPreprocess | None = None
 
 
 def row(name: str, info_flags: StFlag, rw: tuple[str, ...] | None, command: str | None,
         answer_len: int, leading: str, start: int, end: int, dfl: str | None,
         flags: QxFlag, preprocess: ValuePreprocess | None = None,
-        preanswer: AnswerPreprocess | None = None) -> Item:
+        preanswer: AnswerPreprocess | None = None,
+        precommand: CommandPreprocess | None = None) -> Item:
     """Build an Item positionally, so tables read like NUT's ``item_t`` rows."""
     return Item(name, info_flags, rw, command, answer_len, leading, start, end, dfl, flags,
-                preprocess, preanswer)
+                preprocess, preanswer, precommand)
 
 
 @dataclass
@@ -119,6 +125,8 @@ class QxProtocol:
     claim_skips: frozenset[int] = frozenset()
     claim_unskips: frozenset[int] = frozenset()
     claim_state: Mapping[str, float] = field(default_factory=dict)
+    #: ``subdriver->initinfo``: runs last in ``upsdrv_initinfo`` (e.g. device.type).
+    initinfo: InitUps | None = None
 
 
 class WalkStep(enum.Enum):

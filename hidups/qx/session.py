@@ -46,6 +46,10 @@ class QxSession:
         self.engine.nonut_setvar = lambda name: setvar(self.engine, name, None)
         self.lastpoll = 0.0
         self.failures = 0
+        #: ``ups.alarm`` as NUT commits it: only at the end of a successful full walk
+        #: (alarm_init/alarm_commit), so alarms set by the init or a quick walk (e.g. a
+        #: QUICK_POLL alarm row) neither show early nor pile up between full walks.
+        self.committed_alarms: list[str] = []
         if protocol.initups is not None:
             protocol.initups(self.engine)
 
@@ -59,7 +63,7 @@ class QxSession:
         deleted = set(engine.deleted)
         engine.deleted.clear()
         return WalkResult(values=dict(engine.values), deleted=deleted,
-                          status=engine.status_words(), alarms=engine.alarm_words(),
+                          status=engine.status_words(), alarms=list(self.committed_alarms),
                           commands=list(engine.commands), rw=dict(engine.rw), ok=ok)
 
     def init(self) -> WalkResult:
@@ -82,6 +86,8 @@ class QxSession:
                 engine.addcmd(plain)
         engine.setinfo("driver.parameter.pollfreq", str(self.settings.pollfreq))
         self.lastpoll = engine.clock()
+        if self.protocol.initinfo is not None:
+            self.protocol.initinfo(engine)
         return self._result(True)
 
     def walk(self, full: bool) -> WalkResult:
@@ -94,6 +100,7 @@ class QxSession:
             if ok:
                 engine.data_has_changed = False
                 self.lastpoll = engine.clock()
+                self.committed_alarms = engine.alarm_words()
         else:
             ok = engine.walk(WalkStep.QUICK)
         self.failures = 0 if ok else self.failures + 1
