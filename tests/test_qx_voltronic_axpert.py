@@ -1,0 +1,400 @@
+"""hidups.qx's voltronic-axpert protocol against NUT 2.8.5's nutdrv_qx.
+
+The devices are ``tests/data/qx/voltronic-axpert-*.ups`` (cypress bridge, every command
+and answer with its CRC): ``testing`` answers what NUT 2.8.5's own
+``voltronic_sunny_testing[]`` table answers, ``online`` and ``faults`` exercise the
+status, warning and rejection paths. Expected values are NUT 2.8.5's (``run_nut.sh``
+with its prefix): the unit tests hold them as data, the differential tests run NUT.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+import qx_driver_util as qd
+from conftest import ROOT, require, require_nut285
+from upsemu_util import try_build_upsemu
+
+from hidups.errors import ProtocolError
+from hidups.qx import QxSession, detect
+from hidups.qx.items import CommandStatus, QxFlag
+from hidups.qx.registry import PROTOCOLS
+from hidups.qx.replay import DeviceFileQuery
+from hidups.qx.voltronic_axpert import VOLTRONIC_AXPERT
+from hidups.qx.voltronic_axpert import preprocess as P
+from hidups.qx.voltronic_axpert.crc import add_crc, check_and_remove_crc, crc16
+from hidups.qx.voltronic_axpert.table import TABLE
+
+S = CommandStatus
+DATA = Path(__file__).parent / "data" / "qx"
+DEVICES = sorted(DATA.glob("voltronic-axpert-*.ups"))
+AXPERT = {"protocol": "voltronic-axpert"}
+
+#: NUT 2.8.5 ``-d 1`` on voltronic-axpert-testing.ups (the protocol's variables).
+NUT_TESTING = {
+    "battery.charge": "100.0",
+    "battery.charging.current.ac.high": "30.0",
+    "battery.charging.current.high": "60.0",
+    "battery.current": "0.0",
+    "battery.number": "4",
+    "battery.type": "AGM",
+    "battery.voltage": "54.0",
+    "battery.voltage.bulk": "56.4",
+    "battery.voltage.float": "54.0",
+    "battery.voltage.high": "52.00",
+    "battery.voltage.low": "41.60",
+    "battery.voltage.nominal": "48.0",
+    "battery.voltage.recharge": "46.0",
+    "battery.voltage.under": "42.0",
+    "device.description": "Transformerless",
+    "device.firmware": "0X00074.50",
+    "device.firmware.aux": "P30",
+    "device.firmware.main": "0X00074.50",
+    "device.firmware.scc1": "0X00000.00",
+    "device.model": "INVERTEX5K",
+    "device.model.type": "Off-grid",
+    "device.serial": "12345679012345",
+    "device.type": "scd",
+    "experimental.battery.charging.current.ac.high.default": "3.0",
+    "experimental.battery.charging.current.high.default": "6.0",
+    "experimental.battery.voltage.bulk.default": "56.0",
+    "experimental.battery.voltage.float.default": "54.0",
+    "experimental.battery.voltage.recharge.default": "46.0",
+    "experimental.battery.voltage.scc1": "0.0",
+    "experimental.battery.voltage.under.default": "42.0",
+    "experimental.input.pv1.current": "0",
+    "experimental.input.pv1.voltage": "0",
+    "input.current.nominal": "21.7",
+    "input.frequency": "50.1",
+    "input.phases": "1",
+    "input.voltage": "233.5",
+    "input.voltage.nominal": "230.0",
+    "output.current.nominal": "21.7",
+    "output.frequency": "50.1",
+    "output.frequency.default": "50.0",
+    "output.frequency.nominal": "50.0",
+    "output.phases": "1",
+    "output.power": "467.0",
+    "output.power.nominal": "5000.0",
+    "output.powerfactor.nominal": "99",
+    "output.realpower": "396.0",
+    "output.realpower.nominal": "5000.0",
+    "output.voltage": "233.5",
+    "output.voltage.nominal": "230.0",
+    "ups.load": "9",
+    "ups.status": "OB CHRG",
+    "ups.temperature": "33.0",
+}
+#: NUT 2.8.5 ``-F 5`` with pollfreq=1 (full walks): the committed alarm and status.
+NUT_ONLINE_FULL = ("Device warnings: Low battery. Overload. Unknown warnings [bit: #29, #30]",
+                   "ALARM OL CHRG LB OVER")
+NUT_FAULTS_FULL = (
+    "Device warnings: Known (see log or manual) [bit: #01, #02, #03, #04, #05, #06, #07, "
+    "#08, #09, #10, #11, #12, #13, #14, #15, #16, #17, #18, #19, #20, #23, #24, #25]; "
+    "Unknown warnings [bit: #21, #22, #31, #32]", "ALARM OB CHRG LB OVER OFF")
+
+
+def device(stem: str) -> DeviceFileQuery:
+    path = DATA / f"voltronic-axpert-{stem}.ups"
+    return DeviceFileQuery(path.read_text(encoding="latin-1"), path.name, chunk=8)
+
+
+def framed(text: str) -> bytes:
+    """An answer (or command) with its CRC, as an Axpert frames it."""
+    out = add_crc(text + "\r")
+    assert out is not None
+    return out.encode("latin-1")
+
+
+class Scripted:
+    """A scripted Axpert: CRC-framed commands -> raw answers; logs what was sent."""
+
+    def __init__(self, answers: Mapping[str, bytes | None],
+                 default: bytes | None = None) -> None:
+        self.answers = {framed(k): v for k, v in answers.items()}
+        self.default = default
+        self.sent: list[bytes] = []
+
+    def __call__(self, command: bytes) -> bytes | None:
+        self.sent.append(command)
+        return self.answers.get(command, self.default)
+
+
+def session(query: DeviceFileQuery | Scripted, options: dict[str, str] | None = None
+            ) -> QxSession:
+    opts = dict(AXPERT if options is None else options)
+    return QxSession(detect(query, opts), query, opts)
+
+
+def published(result_values: dict[str, str], status: list[str]) -> dict[str, str]:
+    """The protocol's variables as NUT's dump shows them."""
+    values = {k: v for k, v in result_values.items() if not k.startswith("driver.")}
+    values["ups.status"] = " ".join(status)
+    return values
+
+
+# --- the table and the CRC --------------------------------------------------------------
+
+def test_table_is_nuts_default_build_row_for_row() -> None:
+    # 65 rows outside NUT's TESTING_AXPERT_* blocks; no instant command, no setvar row
+    assert len(TABLE) == 65
+    per_command: dict[str, int] = {}
+    for item in TABLE:
+        per_command[item.command or ""] = per_command.get(item.command or "", 0) + 1
+        assert item.leading == "(" and item.preanswer is P.checkcrc
+        assert item.precommand is P.crc_command
+        assert not item.flags & (QxFlag.CMD | QxFlag.SETVAR)
+    assert per_command == {"QPI\r": 1, "QVFW\r": 2, "QVFW2\r": 1, "QVFW3\r": 1, "QVFW4\r": 1,
+                           "QID\r": 1, "QFLAG\r": 2, "QPIRI\r": 17, "QMD\r": 5, "QDI\r": 9,
+                           "QPIGS\r": 16, "QPIGS2\r": 6, "QPIWS\r": 1, "QMOD\r": 2}
+    quick = [(i.name, i.command, i.start) for i in TABLE if i.flags & QxFlag.QUICK_POLL]
+    assert quick == [("ups.status", "QPIGS\r", 86), ("ups.status", "QPIGS\r", 88),
+                     ("ups.alarm", "QPIWS\r", 1), ("ups.status", "QMOD\r", 1)]
+    assert VOLTRONIC_AXPERT.version == "Voltronic-Axpert 0.02"
+    assert VOLTRONIC_AXPERT.rejected == "(NAK\r" and VOLTRONIC_AXPERT.accepted == "ACK"
+    assert PROTOCOLS["voltronic-axpert"] is VOLTRONIC_AXPERT
+
+
+def test_crc_is_xmodem_with_lf_cr_paren_bumped() -> None:
+    for text in (b"QPIGS", b"QPI", b"QMOD", b"(PI30", b"x" * 200):
+        plain = binascii.crc_hqx(text, 0)
+        bumped = [b + 1 if b in (0x0A, 0x0D, 0x28) else b for b in plain.to_bytes(2, "big")]
+        assert crc16(text) == bumped[0] << 8 | bumped[1]
+    assert crc16(b"QPIGS") == 0xB7A9 and crc16(b"QPI") == 0xBEAC  # as Axpert manuals list
+    # a CRC byte that would be '(' , CR or LF goes out one higher
+    hits = [t for n in range(3000) if 0x28 in binascii.crc_hqx(t := b"Q%d" % n, 0)
+            .to_bytes(2, "big")]
+    assert hits and all(0x28 not in crc16(t).to_bytes(2, "big") for t in hits)
+    assert add_crc("QPI\r") == "QPI\xbe\xac\r" and add_crc("QPI") == "QPI\xbe\xac"
+    assert add_crc("\r") is None
+
+
+def test_answer_crc_is_checked_and_removed() -> None:
+    good = framed("(PI30").decode("latin-1")
+    assert check_and_remove_crc(good) == "(PI30\r"
+    assert check_and_remove_crc(good + "\0\0\0") == "(PI30\r"  # cypress padding
+    assert check_and_remove_crc(good[:-2] + "\r") is None  # one CRC byte lost
+    assert check_and_remove_crc("(PI31" + good[5:]) is None  # corrupted
+    assert check_and_remove_crc("(NAK\r") is None  # NAK without CRC
+    assert check_and_remove_crc("(\r") is None
+
+
+# --- values, status, alarms (NUT 2.8.5's answers) ---------------------------------------
+
+def test_testing_device_gives_nut_285_values() -> None:
+    query = device("testing")
+    ups = session(query, {})  # autodetected
+    assert ups.protocol.name == "voltronic-axpert"
+    ups.init()
+    result = ups.walk(full=False)
+    assert published(result.values, result.status) == NUT_TESTING
+    assert result.alarms == [] and result.commands == []
+    info = result.rw["input.voltage.nominal"]
+    assert info.flags == ["RW"] and info.enum == ["101", "110", "120", "127", "202", "208",
+                                                  "220", "230", "240"]
+    assert set(result.rw) == {"input.voltage.nominal"}
+    assert b"QPI\xbe\xac\r" in query.sent
+
+
+def test_online_device_status_alarms_and_what_nut_leaves_out() -> None:
+    ups = session(device("online"))
+    ups.init()
+    quick = ups.walk(full=False)
+    assert quick.status == ["OL", "CHRG", "LB", "OVER"]
+    assert quick.alarms == []  # NUT commits alarms only after a full walk
+    values = quick.values
+    assert values["device.model"] == "AXPERT MKS 5K"
+    assert values["device.model.type"] == "Hybrid" and values["battery.type"] == "Flooded"
+    assert values["experimental.input.pv3.voltage"] == "190"
+    assert values["device.firmware.scc2"] == "0X00000.32"
+    # all-zero serial; QFLAG's a/j rows need command/setvar rows NUT does not build
+    for absent in ("device.serial", "ups.beeper.status", "battery.energysave",
+                   "device.firmware.scc3"):
+        assert absent not in values, absent
+    full = ups.walk(full=True)
+    assert (" ".join(full.alarms), "ALARM " + " ".join(full.status)) == NUT_ONLINE_FULL
+    again = ups.walk(full=False)
+    assert again.alarms == full.alarms  # the committed alarm, not piled up
+
+
+def test_faults_device_lists_warnings_by_bit_as_nut() -> None:
+    ups = session(device("faults"))
+    ups.init()
+    values = ups.walk(full=False).values
+    for absent in ("battery.type", "device.model.type", "input.voltage.nominal",
+                   "battery.voltage.nominal"):
+        assert absent not in values, absent  # user type / 3 trackers refused; short QPIRI
+    full = ups.walk(full=True)
+    assert (" ".join(full.alarms), "ALARM " + " ".join(full.status)) == NUT_FAULTS_FULL
+    assert ups.engine.state["line_loss"] == 1.0 and ups.engine.state["pv_loss"] == 1.0
+
+
+@pytest.mark.parametrize(("letter", "status", "alarm"), [
+    ("L", ["OL"], []), ("B", ["OB"], []), ("S", ["OB", "OFF"], []), ("H", ["OB"], []),
+    ("P", ["OB"], ["Device is going ON."]), ("F", ["OB"], ["Fault reported by device."]),
+    ("G", ["OB"], []),
+])
+def test_qmod_modes(letter: str, status: list[str], alarm: list[str]) -> None:
+    answers = {"QPI": framed("(PI30"), "QMOD": framed("(" + letter),
+               "QPIWS": framed("(" + "0" * 32),
+               "QPIGS": framed("(233.5 50.1 233.5 50.1 0467 0396 009 440 54.00 000 100 0033 "
+                               "0000 000.0 00.00 00000 000-0000 00 00 00000 110")}
+    ups = session(Scripted(answers, framed("(NAK")))
+    ups.init()
+    result = ups.walk(full=True)
+    assert result.ok and result.status == status and result.alarms == alarm
+
+
+def test_capability_and_warning_functions_follow_nuts_quirks() -> None:
+    # strtok(raw + 1, "D"): leading D's skipped, so "EDa" reads 'a' as enabled
+    assert P._strtok_split("EDa") == ("a", None)
+    assert P._strtok_split("EbgpDa") == ("bgp", "a")
+    assert P._strtok_split("E") == (None, None)
+    item = next(i for i in TABLE if i.name == "ups.alarm" and i.command == "QPIWS\r")
+    engine = session(device("testing")).engine
+    assert P.warnings(engine, item, "0-0") == ""
+    assert P.warnings(engine, item, "1x") is None
+    assert P.warnings(engine, item, "0000000000000000000001") == \
+        "Device warnings: Unknown warnings [bit: #22]"
+    assert P.warnings(engine, item, "1") == "Device warnings: Device has fault."
+
+
+# --- bad answers never become values ----------------------------------------------------
+
+QPIGS = ("(233.5 50.1 233.5 50.1 0467 0396 009 440 54.00 000 100 0033 0000 000.0 00.00 "
+         "00000 00010101 00 00 00000 110")
+
+
+@pytest.mark.parametrize("qpi", [
+    framed("(PI31"), framed("(PI03"), framed("(PX30"), framed("(NAK"), b"(NAK\r",
+    b"(PI30\r", framed("(PI30")[:-2] + b"\r", b"", None, b"\x00\xff garbage\r",
+])
+def test_claim_needs_pi30_with_a_valid_crc(qpi: bytes | None) -> None:
+    with pytest.raises(ProtocolError, match="not supported"):
+        detect(Scripted({"QPI": qpi}), AXPERT)
+
+
+@pytest.mark.parametrize("qpigs", [
+    None, b"", framed("(NAK"), framed(QPIGS)[:-2] + b"\r", QPIGS.encode() + b"\r",
+    framed(QPIGS[:90]), b"(" + bytes(range(1, 120)) + b"\r",
+])
+def test_a_bad_status_answer_fails_the_walk_and_keeps_no_value(qpigs: bytes | None) -> None:
+    answers = {"QPI": framed("(PI30"), "QMOD": framed("(L"), "QPIWS": framed("(" + "0" * 32)}
+    good = Scripted({**answers, "QPIGS": framed(QPIGS.replace("233.5", "111.1", 1))})
+    ups = session(good)
+    ups.init()
+    assert ups.walk(full=False).ok
+    bad = Scripted({**answers, "QPIGS": qpigs})
+    ups.engine.query = bad
+    result = ups.walk(full=True)
+    assert not result.ok
+    assert result.values["input.voltage"] == "111.1"  # the last good value stays
+
+
+def test_an_unknown_status_digit_fails_the_status_query() -> None:
+    # the values before it are good and published, as in NUT; the walk fails at bit 86
+    answers = {"QPI": framed("(PI30"), "QMOD": framed("(L"), "QPIWS": framed("(" + "0" * 32),
+               "QPIGS": framed(QPIGS.replace("00010101", "000x0101"))}
+    ups = session(Scripted(answers))
+    ups.init()
+    assert not ups.walk(full=True).ok
+    assert not ups.walk(full=False).ok
+
+
+def test_no_instant_commands_or_setvars_and_nothing_is_sent() -> None:
+    query = device("testing")
+    ups = session(query)
+    ups.init()
+    query.sent.clear()
+    for name in ("beeper.enable", "beeper.disable", "load.off", "shutdown.return"):
+        assert ups.instcmd(name, None) is S.INVALID
+    assert ups.setvar("input.voltage.nominal", "230") is S.UNKNOWN
+    assert ups.setvar("battery.energysave", "yes") is S.UNKNOWN
+    assert ups.killpower() is False
+    assert query.sent == []
+
+
+# --- differential against NUT 2.8.5 -----------------------------------------------------
+
+QX_LOG = re.compile(r'op=qx bridge=\S+ cmd=("(?:[^"\\]|\\.)*"|\S+)')
+
+
+def wire(log: Path) -> list[str]:
+    return QX_LOG.findall(log.read_text(encoding="latin-1")) if log.exists() else []
+
+
+@pytest.fixture(scope="module")
+def library() -> Path:
+    require_nut285()
+    lib, why = try_build_upsemu()
+    require(lib is not None, f"upsemu cannot be built: {why}")
+    assert lib is not None
+    return lib
+
+
+def run_hidups_logged(path: Path, lib: Path, options: dict[str, str], log: Path) -> qd.Run:
+    """``run_hidups`` with upsemu's transfer log kept."""
+    with tempfile.TemporaryDirectory(prefix="hidups-axpert.") as tmp:
+        res = subprocess.run([*qd.hidups_args(options), "-d", "1"],
+                             env=qd.hidups_env(path, lib, Path(tmp), UPSEMU_LOG=str(log)),
+                             capture_output=True, timeout=120, cwd=ROOT)
+    out = res.stdout.decode("latin-1")
+    return qd.Run(res.returncode, qd.parse(out), out + res.stderr.decode("latin-1"))
+
+
+@pytest.mark.nut
+@pytest.mark.upsemu
+@pytest.mark.parametrize("path", DEVICES, ids=[p.stem for p in DEVICES])
+def test_driver_matches_nut_285(library: Path, path: Path, tmp_path: Path) -> None:
+    options = {**qd.device_ids(path), **AXPERT}
+    nut = qd.run_nut(path, library, options, log=tmp_path / "nut.log", version="2.8.5")
+    assert nut.rc == 0, nut.output
+    ours = run_hidups_logged(path, library, options, tmp_path / "ours.log")
+    assert ours.rc == 0, ours.output
+    cmp = qd.compare(nut.variables, ours.variables, "voltronic-axpert")
+    print(f"\n{path.stem}: {len(cmp.matched)}/{cmp.compared} equal; explained "
+          f"{sorted(cmp.explained)}")
+    assert cmp.bad == []
+    assert set(cmp.explained) <= {"driver.name", "driver.version", "driver.version.internal",
+                                  "driver.version.usb"}
+    assert {"ups.status", "device.type", "device.firmware.aux"} <= set(cmp.matched)
+    assert len(cmp.matched) >= 40
+    # the same bytes in the same order: claim, init walk and the first update
+    assert wire(tmp_path / "ours.log") == wire(tmp_path / "nut.log")
+
+
+@pytest.mark.nut
+@pytest.mark.upsemu
+def test_autodetection_picks_axpert_as_nut_285(library: Path, tmp_path: Path) -> None:
+    path = DATA / "voltronic-axpert-testing.ups"
+    options = qd.device_ids(path)
+    nut = qd.run_nut(path, library, options, log=tmp_path / "nut.log", version="2.8.5")
+    assert nut.variables["driver.version.data"] == "Voltronic-Axpert 0.02", nut.output
+    ours = run_hidups_logged(path, library, options, tmp_path / "ours.log")
+    assert ours.variables["driver.version.data"] == "Voltronic-Axpert 0.02", ours.output
+    nut_sent, our_sent = wire(tmp_path / "nut.log"), wire(tmp_path / "ours.log")
+    if PROTOCOLS["voltronic"] is None:
+        # NUT first tries its plain voltronic protocol (QGS, three times), not built here
+        assert nut_sent[:3] == ["QGS"] * 3
+        nut_sent = nut_sent[3:]
+    assert our_sent == nut_sent
+
+
+@pytest.mark.nut
+@pytest.mark.upsemu
+def test_commands_are_refused_as_by_nut_285(library: Path, tmp_path: Path) -> None:
+    path = DATA / "voltronic-axpert-testing.ups"
+    options = {**qd.device_ids(path), **AXPERT}
+    nut = qd.run_nut(path, library, options, log=tmp_path / "nut.log", version="2.8.5",
+                     extra=["-F", "3", "-c", "beeper.enable", "-c", "shutdown.return"])
+    assert "# INSTCMD beeper.enable: INVALID" in nut.output, nut.output
+    assert "# INSTCMD shutdown.return: INVALID" in nut.output
+    polls = {'"QPIGS\\xb7\\xa9"', '"QPIWS\\xb4\\xda"', '"QMODI\\xc1"'}
+    first_walk = wire(tmp_path / "nut.log")
+    assert first_walk and set(first_walk[first_walk.index('"QPIWS\\xb4\\xda"'):]) <= polls
