@@ -13,12 +13,15 @@ import binascii
 import re
 import subprocess
 import tempfile
+import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import qx_driver_util as qd
 from conftest import ROOT, require, require_nut285
+from qx_live_util import live_driver, state_of
 from upsemu_util import try_build_upsemu
 
 from hidups.errors import ProtocolError
@@ -173,6 +176,17 @@ def test_crc_is_xmodem_with_lf_cr_paren_bumped() -> None:
     assert hits and all(0x28 not in crc16(t).to_bytes(2, "big") for t in hits)
     assert add_crc("QPI\r") == "QPI\xbe\xac\r" and add_crc("QPI") == "QPI\xbe\xac"
     assert add_crc("\r") is None
+
+
+def test_a_command_its_crc_cannot_frame_is_not_sent() -> None:
+    # the engine's precommand hook: NUT's preprocess_command returning -1 sends nothing
+    query = Scripted({"QPI": framed("(PI30")})
+    engine = session(query).engine
+    query.sent.clear()
+    assert not engine.process(replace(TABLE[0], command="\r")).ok
+    assert query.sent == []
+    assert engine.process(TABLE[0]).value == "PI30"
+    assert query.sent == [b"QPI\xbe\xac\r"]
 
 
 def test_answer_crc_is_checked_and_removed() -> None:
@@ -388,13 +402,36 @@ def test_autodetection_picks_axpert_as_nut_285(library: Path, tmp_path: Path) ->
 
 @pytest.mark.nut
 @pytest.mark.upsemu
-def test_commands_are_refused_as_by_nut_285(library: Path, tmp_path: Path) -> None:
-    path = DATA / "voltronic-axpert-testing.ups"
-    options = {**qd.device_ids(path), **AXPERT}
-    nut = qd.run_nut(path, library, options, log=tmp_path / "nut.log", version="2.8.5",
-                     extra=["-F", "3", "-c", "beeper.enable", "-c", "shutdown.return"])
-    assert "# INSTCMD beeper.enable: INVALID" in nut.output, nut.output
-    assert "# INSTCMD shutdown.return: INVALID" in nut.output
-    polls = {'"QPIGS\\xb7\\xa9"', '"QPIWS\\xb4\\xda"', '"QMODI\\xc1"'}
-    first_walk = wire(tmp_path / "nut.log")
-    assert first_walk and set(first_walk[first_walk.index('"QPIWS\\xb4\\xda"'):]) <= polls
+@pytest.mark.parametrize("stem", ["online", "faults"])
+def test_served_state_and_answers_match_nut_285(library: Path, tmp_path: Path,
+                                                stem: str) -> None:
+    """Both drivers served on their sockets with full walks every second: the dstate
+    (values, committed ups.alarm, RW flags, enums, commands) and the answers to SET and
+    INSTCMD are NUT's, and nothing but the status polls goes out for them."""
+    path = DATA / f"voltronic-axpert-{stem}.ups"
+    options = {**AXPERT, "pollfreq": "1"}
+    seen: dict[str, tuple[dict[str, str], list[int], list[str]]] = {}
+    for which in ("nut", "hidups"):
+        log = tmp_path / f"{which}.log"
+        with live_driver(which, path, library, options, log) as client:
+            time.sleep(2.5)  # two full walks: the alarms are committed
+            state = state_of(client)
+            start = len(wire(log))
+            answers = [client.setvar("input.voltage.nominal", "230"),
+                       client.setvar("battery.energysave", "yes"),
+                       client.instcmd("beeper.enable"), client.instcmd("shutdown.return"),
+                       client.instcmd("load.off")]
+            seen[which] = (state, answers, wire(log)[start:])
+    nut, ours = seen["nut"], seen["hidups"]
+    differ = {k: (nut[0].get(k), ours[0].get(k)) for k in set(nut[0]) | set(ours[0])
+              if nut[0].get(k) != ours[0].get(k)}
+    assert differ == {}
+    if stem == "online":  # the faults unit's QPIRI is short: no nominal input voltage
+        assert nut[0]["SETFLAGS input.voltage.nominal"] == "RW"
+        assert "ADDENUM input.voltage.nominal 230" in nut[0]
+    assert nut[0]["SETINFO ups.alarm"] == {"online": NUT_ONLINE_FULL,
+                                           "faults": NUT_FAULTS_FULL}[stem][0]
+    assert nut[1] == ours[1] == [1, 1, 2, 2, 2]  # SET unknown, INSTCMD invalid
+    polls = {'"QPIGS\\xb7\\xa9"', '"QPIWS\\xb4\\xda"', '"QMODI\\xc1"', '"QFLAG\\x98t"',
+             '"QPIGS2h-"', "QPIGS2h-"}
+    assert set(nut[2]) <= polls and set(ours[2]) <= polls
