@@ -199,6 +199,19 @@ def test_answer_crc_is_checked_and_removed() -> None:
     assert check_and_remove_crc("(\r") is None
 
 
+@pytest.mark.parametrize("path", DEVICES, ids=[p.stem for p in DEVICES])
+def test_device_files_frame_every_line_with_its_crc(path: Path) -> None:
+    # each "qx" line: the command named in its comment with its CRC, an answer with its CRC
+    lines = [ln for ln in path.read_text(encoding="latin-1").splitlines()
+             if ln.startswith("qx ")]
+    query = DeviceFileQuery("\n".join(lines), path.name)
+    names = [ln.rsplit("# ", 1)[1] for ln in lines]
+    assert len(query.answers) == len(names) >= 11 and "QPI" in names
+    for name, (command, answer) in zip(names, query.answers.items(), strict=True):
+        assert command == add_crc(name)
+        assert answer is not None and check_and_remove_crc(answer.decode("latin-1"))
+
+
 # --- values, status, alarms (NUT 2.8.5's answers) ---------------------------------------
 
 def test_testing_device_gives_nut_285_values() -> None:
@@ -247,6 +260,9 @@ def test_faults_device_lists_warnings_by_bit_as_nut() -> None:
     full = ups.walk(full=True)
     assert (" ".join(full.alarms), "ALARM " + " ".join(full.status)) == NUT_FAULTS_FULL
     assert ups.engine.state["line_loss"] == 1.0 and ups.engine.state["pv_loss"] == 1.0
+    # a NUL inside the answer's CRC is part of the CRC, not the end of the answer
+    assert (values["device.firmware.scc2"], values["device.firmware.scc3"]) == (
+        "0X00000.74", "0X00005.01")
 
 
 @pytest.mark.parametrize(("letter", "status", "alarm"), [
