@@ -10,8 +10,11 @@ with its prefix): the unit tests hold them as data, the differential tests run N
 from __future__ import annotations
 
 import binascii
+import getpass
+import os
 import re
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -20,7 +23,8 @@ from pathlib import Path
 
 import pytest
 import qx_driver_util as qd
-from conftest import ROOT, require, require_nut285
+from conftest import ROOT, nut285_root, require, require_nut285
+from pty_ups import HAVE_PYSERIAL, PtyUps
 from qx_live_util import live_driver, state_of
 from upsemu_util import try_build_upsemu
 
@@ -451,3 +455,64 @@ def test_served_state_and_answers_match_nut_285(library: Path, tmp_path: Path,
     polls = {'"QPIGS\\xb7\\xa9"', '"QPIWS\\xb4\\xda"', '"QMODI\\xc1"', '"QFLAG\\x98t"',
              '"QPIGS2h-"', "QPIGS2h-"}
     assert set(nut[2]) <= polls and set(ours[2]) <= polls
+
+
+def nut285_serial(port: str, options: Mapping[str, str]) -> qd.Run:
+    """NUT 2.8.5's nutdrv_qx on a serial port, through its prefix's loader, ``-d 1``."""
+    root = nut285_root()
+    assert root is not None
+    rootlib = root / "usr" / "lib" / "x86_64-linux-gnu"
+    with tempfile.TemporaryDirectory(prefix="hidups-axser.") as tmp:
+        conf = "".join(f"\t{k} = {v}\n" for k, v in options.items())
+        Path(tmp, "ups.conf").write_text(
+            f"[ups]\n\tdriver = nutdrv_qx\n\tport = {port}\n\tpollinterval = 2\n{conf}")
+        env = dict(os.environ, NUT_CONFPATH=tmp, NUT_STATEPATH=tmp, NUT_ALTPIDPATH=tmp)
+        res = subprocess.run([str(rootlib / "ld-linux-x86-64.so.2"), "--library-path",
+                              str(rootlib), str(root / "usr/libexec/nut/nutdrv_qx"), "-a", "ups",
+                              "-u", getpass.getuser(), "-d", "1"],
+                             env=env, capture_output=True, timeout=120)
+    out = res.stdout.decode("latin-1")
+    return qd.Run(res.returncode, qd.parse(out), out + res.stderr.decode("latin-1"))
+
+
+def hidups_serial(port: str, options: Mapping[str, str]) -> qd.Run:
+    with tempfile.TemporaryDirectory(prefix="hidups-axser.") as tmp:
+        env = dict(os.environ, NUT_CONFPATH=tmp, NUT_STATEPATH=tmp, NUT_ALTPIDPATH=tmp)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        args = [a for k, v in options.items() for a in ("-x", f"{k}={v}")]
+        res = subprocess.run([sys.executable, "-m", "hidups", "-s", "ups", "-x", f"port={port}",
+                              "-x", "pollinterval=2", *args, "-d", "1"],
+                             env=env, capture_output=True, timeout=120, cwd=ROOT)
+    out = res.stdout.decode("latin-1")
+    return qd.Run(res.returncode, qd.parse(out), out + res.stderr.decode("latin-1"))
+
+
+@pytest.mark.nut
+@pytest.mark.parametrize("options", [AXPERT, {}], ids=["protocol", "autodetect"])
+def test_serial_axpert_matches_nut_285(options: dict[str, str]) -> None:
+    """An Axpert on RS-232 (a pty): the CRC bytes go through the serial framing the same,
+    and the variables and the whole conversation are NUT 2.8.5's."""
+    require_nut285()
+    require(HAVE_PYSERIAL, "pyserial (in the test extra) is not installed")
+    table = device("online").answers
+    ups = PtyUps({k.encode("latin-1"): v for k, v in table.items() if v is not None})
+    try:
+        nut = nut285_serial(ups.path, options)
+        nut_sent = list(ups.received)
+        ups.received.clear()
+        ours = hidups_serial(ups.path, options)
+        our_sent = list(ups.received)
+    finally:
+        ups.close()
+    assert nut.rc == 0 and ours.rc == 0, (nut.output[-1500:], ours.output[-1500:])
+    cmp = qd.compare(nut.variables, ours.variables, "voltronic-axpert")
+    assert cmp.bad == [] and len(cmp.matched) >= 60, cmp.bad
+    # NUT's USB+serial nutdrv_qx names its libusb even on a serial port; hidups does not
+    assert set(cmp.explained) <= {"driver.name", "driver.version", "driver.version.internal",
+                                  "driver.version.usb"}
+    assert "driver.version.usb" not in ours.variables
+    assert ours.variables["ups.status"] == "OL CHRG LB OVER"
+    if not options and PROTOCOLS["voltronic"] is None:
+        assert nut_sent[:3] == [b"QGS"] * 3  # NUT's plain voltronic probe, not built here
+        nut_sent = nut_sent[3:]
+    assert our_sent == nut_sent
