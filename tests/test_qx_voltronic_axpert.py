@@ -105,6 +105,12 @@ NUT_FAULTS_FULL = (
     "Device warnings: Known (see log or manual) [bit: #01, #02, #03, #04, #05, #06, #07, "
     "#08, #09, #10, #11, #12, #13, #14, #15, #16, #17, #18, #19, #20, #23, #24, #25]; "
     "Unknown warnings [bit: #21, #22, #31, #32]", "ALARM OB CHRG LB OVER OFF")
+#: Two alarms past ups.alarm's room: NUT's alarm_set stops the text at 254 characters.
+NUT_FAULT_MODE_FULL = (
+    "Device warnings: CPU is performing the auto-correction of AD signals. An Error occurred "
+    "in the CPU initialization. Power grid voltage exceeds the upper threshold. Power "
+    "grid-connected average voltage exceeds the maximum threshold. Fault reported by devic",
+    "ALARM OB CHRG")
 
 
 def device(stem: str) -> DeviceFileQuery:
@@ -269,6 +275,19 @@ def test_faults_device_lists_warnings_by_bit_as_nut() -> None:
         "0X00000.74", "0X00005.01")
 
 
+def test_alarms_are_cut_where_nuts_alarm_buffer_ends() -> None:
+    ups = session(device("fault-mode"))
+    ups.init()
+    values = ups.walk(full=False).values
+    assert values["device.model.type"] == "Off Grid with 2 Trackers"
+    assert values["device.description"] == "With transformer"
+    assert values["battery.type"] == "Flooded"
+    full = ups.walk(full=True)
+    assert len(NUT_FAULT_MODE_FULL[0]) == 254
+    assert (" ".join(full.alarms), "ALARM " + " ".join(full.status)) == NUT_FAULT_MODE_FULL
+    assert full.alarms[-1] == "Fault reported by devic"
+
+
 @pytest.mark.parametrize(("letter", "status", "alarm"), [
     ("L", ["OL"], []), ("B", ["OB"], []), ("S", ["OB", "OFF"], []), ("H", ["OB"], []),
     ("P", ["OB"], ["Device is going ON."]), ("F", ["OB"], ["Fault reported by device."]),
@@ -422,7 +441,7 @@ def test_autodetection_picks_axpert_as_nut_285(library: Path, tmp_path: Path) ->
 
 @pytest.mark.nut
 @pytest.mark.upsemu
-@pytest.mark.parametrize("stem", ["online", "faults"])
+@pytest.mark.parametrize("stem", ["online", "faults", "fault-mode"])
 def test_served_state_and_answers_match_nut_285(library: Path, tmp_path: Path,
                                                 stem: str) -> None:
     """Both drivers served on their sockets with full walks every second: the dstate
@@ -449,8 +468,8 @@ def test_served_state_and_answers_match_nut_285(library: Path, tmp_path: Path,
     if stem == "online":  # the faults unit's QPIRI is short: no nominal input voltage
         assert nut[0]["SETFLAGS input.voltage.nominal"] == "RW"
         assert "ADDENUM input.voltage.nominal 230" in nut[0]
-    assert nut[0]["SETINFO ups.alarm"] == {"online": NUT_ONLINE_FULL,
-                                           "faults": NUT_FAULTS_FULL}[stem][0]
+    assert nut[0]["SETINFO ups.alarm"] == {"online": NUT_ONLINE_FULL, "faults": NUT_FAULTS_FULL,
+                                           "fault-mode": NUT_FAULT_MODE_FULL}[stem][0]
     assert nut[1] == ours[1] == [1, 1, 2, 2, 2]  # SET unknown, INSTCMD invalid
     polls = {'"QPIGS\\xb7\\xa9"', '"QPIWS\\xb4\\xda"', '"QMODI\\xc1"', '"QFLAG\\x98t"',
              '"QPIGS2h-"', "QPIGS2h-"}
