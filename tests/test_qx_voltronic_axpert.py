@@ -25,7 +25,7 @@ import pytest
 import qx_driver_util as qd
 from conftest import ROOT, nut285_root, require, require_nut285
 from pty_ups import HAVE_PYSERIAL, PtyUps
-from qx_live_util import live_driver, state_of
+from qx_live_util import live_driver, run_once, state_of
 from upsemu_util import try_build_upsemu
 
 from hidups.errors import ProtocolError
@@ -457,6 +457,7 @@ def test_served_state_and_answers_match_nut_285(library: Path, tmp_path: Path,
             state = state_of(client)
             start = len(wire(log))
             answers = [client.setvar("input.voltage.nominal", "230"),
+                       client.setvar("input.voltage.nominal", "999"),
                        client.setvar("battery.energysave", "yes"),
                        client.instcmd("beeper.enable"), client.instcmd("shutdown.return"),
                        client.instcmd("load.off")]
@@ -470,7 +471,7 @@ def test_served_state_and_answers_match_nut_285(library: Path, tmp_path: Path,
         assert "ADDENUM input.voltage.nominal 230" in nut[0]
     assert nut[0]["SETINFO ups.alarm"] == {"online": NUT_ONLINE_FULL, "faults": NUT_FAULTS_FULL,
                                            "fault-mode": NUT_FAULT_MODE_FULL}[stem][0]
-    assert nut[1] == ours[1] == [1, 1, 2, 2, 2]  # SET unknown, INSTCMD invalid
+    assert nut[1] == ours[1] == [1, 1, 1, 2, 2, 2]  # SET unknown, INSTCMD invalid
     polls = {'"QPIGS\\xb7\\xa9"', '"QPIWS\\xb4\\xda"', '"QMODI\\xc1"', '"QFLAG\\x98t"',
              '"QPIGS2h-"', "QPIGS2h-"}
     assert set(nut[2]) <= polls and set(ours[2]) <= polls
@@ -535,3 +536,23 @@ def test_serial_axpert_matches_nut_285(options: dict[str, str]) -> None:
         assert nut_sent[:3] == [b"QGS"] * 3  # NUT's plain voltronic probe, not built here
         nut_sent = nut_sent[3:]
     assert our_sent == nut_sent
+
+
+@pytest.mark.nut
+@pytest.mark.upsemu
+def test_killpower_sends_what_nut_285_sends(library: Path, tmp_path: Path) -> None:
+    """``-k``: no ups.delay.start row, so NUT's upsdrv_shutdown gives up before sending
+    anything; both drivers send the same probe and init queries and no shutdown.
+
+    Known difference (driver core, not this protocol): NUT 2.8.5's main.c counts
+    ``shutdown.default`` as handled whatever upsdrv_shutdown did and exits 0 ("shutdown
+    request was successful"); hidups reports the failure and exits 1.
+    """
+    path = DATA / "voltronic-axpert-testing.ups"
+    runs = {w: run_once(w, path, library, AXPERT, tmp_path / f"{w}.log", ["-k"])
+            for w in ("nut", "hidups")}
+    nut_sent, our_sent = wire(tmp_path / "nut.log"), wire(tmp_path / "hidups.log")
+    assert our_sent == nut_sent and nut_sent[0] == '"QPI\\xbe\\xac"'
+    assert not any(c.strip('"').startswith(("S", "C", "T")) for c in nut_sent)
+    assert b"Unable to set start delay" in runs["nut"].stderr
+    assert (runs["nut"].returncode, runs["hidups"].returncode) == (0, 1)
