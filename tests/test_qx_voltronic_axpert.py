@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 import qx_driver_util as qd
-from conftest import ROOT, nut285_root, require, require_nut285
+from conftest import ROOT, nut285_root, require, require_nut, require_nut285
 from pty_ups import HAVE_PYSERIAL, PtyUps
 from qx_live_util import live_driver, run_once, state_of
 from upsemu_util import try_build_upsemu
@@ -437,6 +437,18 @@ def test_autodetection_picks_axpert_as_nut_285(library: Path, tmp_path: Path) ->
         assert nut_sent[:3] == ["QGS"] * 3
         nut_sent = nut_sent[3:]
     assert our_sent == nut_sent
+
+
+@pytest.mark.nut
+@pytest.mark.upsemu
+def test_nut_280_has_no_axpert_protocol(library: Path) -> None:
+    """The second column: Debian's NUT 2.8.0 predates voltronic-axpert (NUT 2.8.4) and
+    refuses the device; hidups follows 2.8.5."""
+    require_nut()
+    require(Path("/lib/nut/nutdrv_qx").exists(), "Debian's nutdrv_qx is not installed")
+    path = DATA / "voltronic-axpert-testing.ups"
+    old = qd.run_nut(path, library, qd.device_ids(path), version="2.8.0")
+    assert old.rc != 0 and "Device not supported" in old.output
 
 
 @pytest.mark.nut
