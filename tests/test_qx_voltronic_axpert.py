@@ -28,8 +28,11 @@ from pty_ups import HAVE_PYSERIAL, PtyUps
 from qx_live_util import live_driver, run_once, state_of
 from upsemu_util import try_build_upsemu
 
+from hidups.capture.qx_capture import QxCaptureReplay, dumps_qx_capture, loads_qx_capture
+from hidups.device import DeviceInfo
 from hidups.errors import ProtocolError
 from hidups.qx import QxSession, detect
+from hidups.qx.explore import explore_qx
 from hidups.qx.items import CommandStatus, QxFlag
 from hidups.qx.registry import PROTOCOLS
 from hidups.qx.replay import DeviceFileQuery
@@ -568,3 +571,14 @@ def test_killpower_sends_what_nut_285_sends(library: Path, tmp_path: Path) -> No
     assert not any(c.strip('"').startswith(("S", "C", "T")) for c in nut_sent)
     assert b"Unable to set start delay" in runs["nut"].stderr
     assert (runs["nut"].returncode, runs["hidups"].returncode) == (0, 1)
+
+
+def test_explore_asks_axpert_queries_with_their_crc_and_replays_them() -> None:
+    """``hidups explore`` sends each query as its row would (the CRC appended), so the
+    recorded capture holds what the claim asks and replays to voltronic-axpert."""
+    query = device("testing")
+    result = explore_qx(query, DeviceInfo(0x0665, 0x5161), bridge="cypress")
+    assert b"QPI\xbe\xac\r" in query.sent and b"QPIGS\xb7\xa9\r" in query.sent
+    assert result.protocol == "voltronic-axpert"
+    again = loads_qx_capture(dumps_qx_capture(result.capture))
+    assert detect(QxCaptureReplay(again.exchanges), {}).name == "voltronic-axpert"
