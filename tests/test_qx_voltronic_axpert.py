@@ -36,6 +36,7 @@ from hidups.qx.explore import explore_qx
 from hidups.qx.items import CommandStatus, QxFlag
 from hidups.qx.registry import PROTOCOLS
 from hidups.qx.replay import DeviceFileQuery
+from hidups.qx.session import alarm_buffer
 from hidups.qx.voltronic_axpert import VOLTRONIC_AXPERT
 from hidups.qx.voltronic_axpert import preprocess as P
 from hidups.qx.voltronic_axpert.crc import add_crc, check_and_remove_crc, crc16
@@ -289,6 +290,15 @@ def test_alarms_are_cut_where_nuts_alarm_buffer_ends() -> None:
     assert len(NUT_FAULT_MODE_FULL[0]) == 254
     assert (" ".join(full.alarms), "ALARM " + " ".join(full.status)) == NUT_FAULT_MODE_FULL
     assert full.alarms[-1] == "Fault reported by devic"
+
+
+def test_alarm_buffer_is_dstates_alarm_set() -> None:
+    # snprintf for the first alarm (255), snprintfcat after it (254, nothing past that)
+    assert alarm_buffer([]) == [] and alarm_buffer(["a", "b"]) == ["a", "b"]
+    assert alarm_buffer(["x" * 300]) == ["x" * 255]
+    assert alarm_buffer(["x" * 255, "y"]) == ["x" * 255]
+    assert alarm_buffer(["x" * 253, "y"]) == ["x" * 253, ""]  # only the blank fits
+    assert " ".join(alarm_buffer(["x" * 250, "abcdefgh", "z"])) == "x" * 250 + " abc"
 
 
 @pytest.mark.parametrize(("letter", "status", "alarm"), [
