@@ -42,4 +42,4 @@ class Device:
 
     def __call__(self, command: bytes) -> bytes | None:
         self.sent.append(command)
-        return self.answers.get(command.decode().rstrip("\r"), self.default)
+        return self.answers.get(command.decode("latin-1").rstrip("\r"), self.default)

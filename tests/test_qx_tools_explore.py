@@ -35,7 +35,7 @@ def test_explore_records_a_replayable_capture(name: str, protocol: str) -> None:
     shared = load_qx_capture_file(str(QX_DIR / f"{name}.json"))
     assert shared is not None
     result = explore_qx(device, shared.info, bridge="cypress")
-    sent = [c.decode().rstrip("\r") for c in device.sent]
+    sent = [c.decode("latin-1").rstrip("\r") for c in device.sent]
     assert not ACTIONS & set(sent)
     assert result.protocol == protocol == detect(CaptureQuery(doc, name), {}).name
     assert protocol in result.why

@@ -178,7 +178,7 @@ class Engine:
         if item.precommand is not None:
             prepared = item.precommand(self, item, cmd)
             if prepared is None:
-                return Processed(False, error="EIO")
+                return Processed(False, error="EINVAL")
             cmd = prepared
         raw = self.query(cmd.encode("latin-1"))
         if raw is None:

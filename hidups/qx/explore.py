@@ -114,8 +114,14 @@ def query_commands(protocols: Iterable[QxProtocol]) -> list[str]:
         for item in protocol.table:
             if item.command is None or item.flags & (QxFlag.CMD | QxFlag.SETVAR):
                 continue
-            command = item.command.rstrip("\r")
-            if command and not _ACTION.match(command):
+            if _ACTION.match(item.command.rstrip("\r")):
+                continue
+            # as the row sends it (voltronic-axpert appends its CRC); a protocol's
+            # precommand needs no device state for a plain query
+            sent = item.precommand(None, item, item.command) if item.precommand else \
+                item.command
+            command = (sent or "").rstrip("\r")
+            if command:
                 found.setdefault(command, None)
     return list(found)
 

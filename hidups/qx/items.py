@@ -57,9 +57,9 @@ ValuePreprocess = Callable[[Any, "Item", str], "str | None"]
 #: NULs kept) before its value is cut; None where NUT's returns -1.
 AnswerPreprocess = Callable[[Any, "Item", str], "str | None"]
 
-#: ``item->preprocess_command(engine, item, command)``: the command about to be sent
-#: (CR included) -> the one to send (masterguard's slave address); None where NUT's
-#: returns -1 (nothing is sent then).
+#: ``item->preprocess_command(engine, item, command)``: rewrite the command about to be
+#: sent (masterguard's slave address, voltronic-axpert's CRC); None where NUT's returns
+#: -1 (nothing is sent then).
 CommandPreprocess = Callable[[Any, "Item", str], "str | None"]
 
 

@@ -22,6 +22,7 @@ from hidups.qx.megatec import MEGATEC, MEGATEC_OLD, MUSTEK, Q1, ZINTO
 from hidups.qx.q2 import Q2
 from hidups.qx.q6 import Q6
 from hidups.qx.settings import QxSettings
+from hidups.qx.voltronic_axpert import VOLTRONIC_AXPERT
 from hidups.qx.voltronic_qs import VOLTRONIC_QS, VOLTRONIC_QS_HEX
 
 MAXTRIES = 3
@@ -39,6 +40,7 @@ PROTOCOLS.update({p.name: p for p in (VOLTRONIC_QS, VOLTRONIC_QS_HEX, MUSTEK, ME
 PROTOCOLS.update({p.name: p for p in (Q2, Q6)})
 PROTOCOLS.update({p.name: p for p in (MASTERGUARD,)})
 PROTOCOLS.update({p.name: p for p in (INNOVART31, INNOVART33, INNOVATAE)})
+PROTOCOLS.update({p.name: p for p in (VOLTRONIC_AXPERT,)})
 
 
 def register(protocol: QxProtocol) -> None:

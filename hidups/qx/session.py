@@ -19,6 +19,32 @@ from hidups.qx.items import CommandStatus, Query, QxFlag, QxProtocol, RwInfo, Wa
 from hidups.qx.registry import MAXTRIES
 from hidups.qx.settings import QxSettings
 
+#: dstate.c's ``alarm_buf`` holds ST_MAX_VALUE_LEN (256) bytes.
+ALARM_BUF_SIZE = 256
+
+
+def alarm_buffer(alarms: list[str]) -> list[str]:
+    """The alarms as NUT 2.8.5's ``alarm_set`` leaves them in ``alarm_buf``.
+
+    The first is cut at 255 characters (``snprintf``), each further one is added after
+    a blank by ``snprintfcat``, which keeps one byte more back: the text stops at 254
+    characters, and nothing is added to a buffer already longer than that.
+    """
+    buf = ""
+    for text in alarms:
+        if not buf:
+            buf = text[:ALARM_BUF_SIZE - 1]
+        elif len(buf) <= ALARM_BUF_SIZE - 2:
+            buf = (buf + " " + text)[:ALARM_BUF_SIZE - 2]
+    pieces: list[str] = []
+    pos = 0
+    for text in alarms:
+        if pos > len(buf):
+            break
+        pieces.append(buf[pos:pos + len(text)])
+        pos += len(text) + 1
+    return pieces
+
 
 @dataclass
 class WalkResult:
@@ -46,6 +72,10 @@ class QxSession:
         self.engine.nonut_setvar = lambda name: setvar(self.engine, name, None)
         self.lastpoll = 0.0
         self.failures = 0
+        #: ``ups.alarm`` as NUT commits it: only at the end of a successful full walk
+        #: (alarm_init/alarm_commit), so alarms set by the init or a quick walk (e.g. a
+        #: QUICK_POLL alarm row) neither show early nor pile up between full walks.
+        self.committed_alarms: list[str] = []
         if protocol.initups is not None:
             protocol.initups(self.engine)
 
@@ -59,7 +89,7 @@ class QxSession:
         deleted = set(engine.deleted)
         engine.deleted.clear()
         return WalkResult(values=dict(engine.values), deleted=deleted,
-                          status=engine.status_words(), alarms=engine.alarm_words(),
+                          status=engine.status_words(), alarms=list(self.committed_alarms),
                           commands=list(engine.commands), rw=dict(engine.rw), ok=ok)
 
     def init(self) -> WalkResult:
@@ -96,6 +126,7 @@ class QxSession:
             if ok:
                 engine.data_has_changed = False
                 self.lastpoll = engine.clock()
+                self.committed_alarms = alarm_buffer(engine.alarm_words())
         else:
             ok = engine.walk(WalkStep.QUICK)
         self.failures = 0 if ok else self.failures + 1
