@@ -10,8 +10,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from hidups.errors import ConfigError, ProtocolError
+from hidups.qx.ablerex import ABLEREX
 from hidups.qx.bestups import BESTUPS
 from hidups.qx.engine import Engine
+from hidups.qx.gtec import GTEC
+from hidups.qx.hunnox import HUNNOX
 from hidups.qx.items import Query, QxProtocol
 from hidups.qx.mecer import MECER
 from hidups.qx.megatec import MEGATEC, MEGATEC_OLD, MUSTEK, Q1, ZINTO
@@ -30,6 +33,7 @@ ORDER: tuple[str, ...] = (
 PROTOCOLS: dict[str, QxProtocol | None] = {name: None for name in ORDER}
 PROTOCOLS.update({p.name: p for p in (VOLTRONIC_QS, VOLTRONIC_QS_HEX, MUSTEK, MEGATEC_OLD,
                                        BESTUPS, MECER, MEGATEC, ZINTO, Q1)})
+PROTOCOLS.update({p.name: p for p in (HUNNOX, ABLEREX, GTEC)})
 
 
 def register(protocol: QxProtocol) -> None:

@@ -68,6 +68,9 @@ class QxSession:
         engine.setinfo("driver.version.data", self.protocol.version)
         if not engine.walk(WalkStep.INIT):
             return self._result(False)
+        # NUT commits alarms only after a full walk, whose alarm_init drops what the
+        # init walk set (e.g. ablerex's Q5 error code): none are published before it
+        engine.alarms.clear()
         self.battery.init()
         for name, option, text in (("ups.delay.start", "ondelay", self.settings.ondelay),
                                    ("ups.delay.shutdown", "offdelay", self.settings.offdelay)):
