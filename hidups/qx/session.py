@@ -46,6 +46,9 @@ class QxSession:
         self.engine.nonut_setvar = lambda name: setvar(self.engine, name, None)
         self.lastpoll = 0.0
         self.failures = 0
+        #: NUT commits ``ups.alarm`` (item alarms and ups_alarm_set's) only after a
+        #: successful full walk; init and quick walks leave the last commit alone
+        self.alarms: list[str] = []
         if protocol.initups is not None:
             protocol.initups(self.engine)
 
@@ -59,7 +62,7 @@ class QxSession:
         deleted = set(engine.deleted)
         engine.deleted.clear()
         return WalkResult(values=dict(engine.values), deleted=deleted,
-                          status=engine.status_words(), alarms=engine.alarm_words(),
+                          status=engine.status_words(), alarms=list(self.alarms),
                           commands=list(engine.commands), rw=dict(engine.rw), ok=ok)
 
     def init(self) -> WalkResult:
@@ -68,9 +71,6 @@ class QxSession:
         engine.setinfo("driver.version.data", self.protocol.version)
         if not engine.walk(WalkStep.INIT):
             return self._result(False)
-        # NUT commits alarms only after a full walk, whose alarm_init drops what the
-        # init walk set (e.g. ablerex's Q5 error code): none are published before it
-        engine.alarms.clear()
         self.battery.init()
         for name, option, text in (("ups.delay.start", "ondelay", self.settings.ondelay),
                                    ("ups.delay.shutdown", "offdelay", self.settings.offdelay)):
@@ -97,6 +97,7 @@ class QxSession:
             if ok:
                 engine.data_has_changed = False
                 self.lastpoll = engine.clock()
+                self.alarms = engine.alarm_words()
         else:
             ok = engine.walk(WalkStep.QUICK)
         self.failures = 0 if ok else self.failures + 1
