@@ -102,25 +102,30 @@ def is_subsequence(short: list[str], long: list[str]) -> bool:
     return all(any(c == x for x in it) for c in short)
 
 
+Served = tuple[dict[str, str], list[str], dict[str, str]]
+
+
 def nut_commands(dev: Path, lib: Path, options: Mapping[str, str],
-                 commands: list[str]) -> tuple[dict[str, str], list[str]]:
-    """NUT 2.8.5 in the foreground: each INSTCMD through its socket; (answers, wire)."""
+                 commands: list[str], secs: int = 3) -> Served:
+    """NUT 2.8.5 in the foreground for ``secs`` s, then each INSTCMD through its socket;
+    (answers, the commands' bytes on the wire, the variables it serves then)."""
     opts = {**qd.device_ids(dev), **options}
-    extra = ["-F", "3"]
+    extra = ["-F", str(secs)]
     for command in commands:
         extra += ["-c", command]
     with tempfile.TemporaryDirectory(prefix="hidups-qxsmall.") as tmp:
         log = Path(tmp) / "nut.log"
         run = qd.run_nut(dev, lib, opts, log=log, version="2.8.5", extra=extra)
+        assert run.rc == 0, run.output
         answers = dict(re.findall(r"^# INSTCMD (.+): (\S+)$", run.output, re.M))
-        return answers, [c for c in sent(log) if COMMAND_SHAPE.match(c)]
+        return answers, [c for c in sent(log) if COMMAND_SHAPE.match(c)], run.variables
 
 
 STATUS_NAMES = {0: "HANDLED", 1: "UNKNOWN", 2: "INVALID", 3: "FAILED"}
 
 
 def hidups_commands(dev: Path, lib: Path, options: Mapping[str, str],
-                    commands: list[str]) -> tuple[dict[str, str], list[str]]:
+                    commands: list[str], secs: int = 3) -> Served:
     """The hidups driver process in the foreground, the same INSTCMDs on its socket."""
     opts = {**qd.device_ids(dev), **options}
     with tempfile.TemporaryDirectory(prefix="hidups-qxsmall.") as tmp:
@@ -130,6 +135,8 @@ def hidups_commands(dev: Path, lib: Path, options: Mapping[str, str],
         proc = subprocess.Popen([*qd.hidups_args(opts), "-F"], env=env, cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         answers: dict[str, str] = {}
+        variables: dict[str, str] = {}
+        started = time.monotonic()
         try:
             sock = state / "hidups-ups"
             deadline = time.monotonic() + 60
@@ -137,12 +144,16 @@ def hidups_commands(dev: Path, lib: Path, options: Mapping[str, str],
                 assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
                 assert time.monotonic() < deadline, "the hidups socket did not appear"
                 time.sleep(0.1)
+            time.sleep(max(0.0, started + secs - time.monotonic()))
             with DriverClient(str(sock), timeout=30) as client:
                 client.dump(timeout=30)
                 for command in commands:
                     name, _, param = command.partition(" ")
                     code = client.instcmd(name, param or None, timeout=30)
                     answers[command] = STATUS_NAMES.get(code, str(code))
+                for words in client.dump(timeout=30):
+                    if len(words) == 3 and words[0] == "SETINFO":
+                        variables[words[1]] = words[2]
         finally:
             proc.terminate()
             try:
@@ -150,7 +161,7 @@ def hidups_commands(dev: Path, lib: Path, options: Mapping[str, str],
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=5)
-        return answers, [c for c in sent(log) if COMMAND_SHAPE.match(c)]
+        return answers, [c for c in sent(log) if COMMAND_SHAPE.match(c)], variables
 
 
 

@@ -199,8 +199,8 @@ def test_commands_on_the_wire_as_nut_285(library: Path) -> None:
     options = {"protocol": "ablerex", "offdelay": "600", "ondelay": "0"}
     # the rows Ablerex changes or that take the delays (the others are gtec's, there)
     commands = ["load.off", "shutdown.return", "test.battery.start 6000"]
-    nut_answers, nut_wire = u.nut_commands(dev, library, options, commands)
-    our_answers, our_wire = u.hidups_commands(dev, library, options, commands)
+    nut_answers, nut_wire, _ = u.nut_commands(dev, library, options, commands)
+    our_answers, our_wire, _ = u.hidups_commands(dev, library, options, commands)
     assert our_wire == nut_wire
     assert our_answers == nut_answers
     assert nut_wire == ["S.2", "S10"]

@@ -151,8 +151,8 @@ def test_same_as_nut_285(library: Path, name: str, options: dict[str, str],
 def test_commands_on_the_wire_as_nut_285(library: Path) -> None:
     dev = u.device("hunnox-cypress")
     options = {"protocol": "hunnox", "offdelay": "42", "ondelay": "120"}
-    nut_answers, nut_wire = u.nut_commands(dev, library, options, u.COMMANDS)
-    our_answers, our_wire = u.hidups_commands(dev, library, options, u.COMMANDS)
+    nut_answers, nut_wire, _ = u.nut_commands(dev, library, options, u.COMMANDS)
+    our_answers, our_wire, _ = u.hidups_commands(dev, library, options, u.COMMANDS)
     assert our_wire == nut_wire
     assert our_answers == nut_answers
     # offdelay 42 -> ".7", ondelay 120 -> R0002; test.battery.start 30 is refused
