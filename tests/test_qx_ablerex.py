@@ -36,13 +36,14 @@ def q5(fout: int = 500, vb: int = 1310, vbc: int = 1000, err: int = 0,
     return b"(" + body + b"\r"
 
 
-TESTING = {  # NUT v2.8.5 ablerex_testing[], plus the binary answers it lacks
+# NUT v2.8.5 ablerex_testing[], plus the binary answers it lacks
+TESTING: dict[str, bytes | None] = {
     "Q1": q1(), "F": b"#230.0 000 024.0 50.0\r", "I": I_ANSWER,
     "Q5": q5(), "At": b"(\x00\x00\x0e\x10\r", "TR": b"#PASS\r",
 }
 
 
-def ablerex(answers: dict[str, bytes | None]) -> tuple[Device, object]:
+def ablerex(answers: dict[str, bytes | None]) -> tuple[Device, QxSession]:
     device = Device(dict(answers), b"")
     return device, session_on(device, {"protocol": "ablerex"})
 
@@ -58,7 +59,7 @@ def test_table_has_nuts_rows() -> None:
 def test_init_walk_values() -> None:
     """The init walk reads Q1 before F and Q5: no nominal yet, no Q5 voltage words."""
     _, session = ablerex(TESTING)
-    values = session.init().values  # type: ignore[attr-defined]
+    values = session.init().values
     assert values["battery.voltage"] == "22.70"
     assert values["battery.charge"] == "100"
     assert values["battery.voltage.low"] == "19.20"  # 9.6 V per 12 V, Q5 not read yet
@@ -73,8 +74,8 @@ def test_init_walk_values() -> None:
 
 def test_full_walk_uses_q5_words_and_commits_its_error_code() -> None:
     _, session = ablerex({**TESTING, "Q5": q5(err=7)})
-    session.init()  # type: ignore[attr-defined]
-    result = session.walk(full=True)  # type: ignore[attr-defined]
+    session.init()
+    result = session.walk(full=True)
     assert result.values["battery.voltage"] == "26.20"  # 1310 * 24 / 1200
     assert result.values["battery.voltage.low"] == "20.00"  # 1000 * 24 / 1200
     assert result.values["battery.charge"] == "36"  # 22.7 V / 2 = 11.35 V per 12 V
@@ -90,7 +91,7 @@ def test_short_q5_becomes_nuts_zero_answer() -> None:
     """The ablerex bridge turns a Q5 answer of the wrong length into ``(`` + NULs;
     the protocol then publishes zeros, as NUT does."""
     _, session = ablerex({**TESTING, "Q5": b"(" + b"\0" * 21})
-    values = session.init().values  # type: ignore[attr-defined]
+    values = session.init().values
     assert values["output.frequency"] == "0.0" and values["output.current"] == "0.0"
 
 
@@ -104,15 +105,15 @@ def test_short_q5_becomes_nuts_zero_answer() -> None:
 ])
 def test_status_bits(bits: str, vout: str, status: list[str]) -> None:
     _, session = ablerex({**TESTING, "Q1": q1(bits, vout=vout)})
-    session.init()  # type: ignore[attr-defined]
-    result = session.walk(full=True)  # type: ignore[attr-defined]
+    session.init()
+    result = session.walk(full=True)
     assert result.status == status
     assert "Replace battery!" not in result.alarms
 
 
 def test_implausible_voltage_fails_the_quick_walk() -> None:
     _, session = ablerex({**TESTING, "Q1": q1("00101000", vout="050.0")})
-    assert not session.init().ok  # type: ignore[attr-defined]
+    assert not session.init().ok
 
 
 @pytest.mark.parametrize("answer", [b"(NAK\r", b"", None, b"(215.0 195.0\r", b"#garbage\r"])
@@ -124,15 +125,15 @@ def test_bad_q1_is_never_a_value(answer: bytes | None) -> None:
 
 def test_commands() -> None:
     device, session = ablerex(TESTING)
-    session.init()  # type: ignore[attr-defined]
+    session.init()
     for name, param, wire in (("load.off", None, b"S.2\r"),
                               ("shutdown.return", None, b"S.5R0003\r"),
                               ("test.battery.start", "600", b"T10\r")):
         device.sent.clear()
-        session.instcmd(name, param)  # type: ignore[attr-defined]
+        session.instcmd(name, param)
         assert device.sent == [wire], name
     device.sent.clear()
-    assert session.instcmd("test.battery.start", "5941") is not S.HANDLED  # type: ignore
+    assert session.instcmd("test.battery.start", "5941") is not S.HANDLED
     assert device.sent == []
 
 

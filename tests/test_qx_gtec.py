@@ -16,18 +16,18 @@ import qx_driver_util as qd
 import qx_small_util as u
 from qx_testlib import Device, S, session_on
 
-from hidups.qx import detect
+from hidups.qx import QxSession, detect
 from hidups.qx.gtec import GTEC
 from hidups.qx.items import QxFlag
 
 Q4 = "(236.7 243.2 212.1 220.1 230.4 002 001 50.0 371 372 041.3 22.9 {}\r"
-TESTING = {  # NUT v2.8.5 gtec_testing[]
+TESTING: dict[str, bytes | None] = {  # NUT v2.8.5 gtec_testing[]
     "Q4": Q4.format("IM").encode(), "F": b"#230.0 000 024.0 50.0\r",
     "I": b"#NOT_A_LIVE_UPS  TESTING    TESTING   \r",
 }
 
 
-def gtec(letters: str = "IM") -> tuple[Device, object]:
+def gtec(letters: str = "IM") -> tuple[Device, QxSession]:
     device = Device({**TESTING, "Q4": Q4.format(letters).encode()}, b"(NAK\r")
     return device, session_on(device, {"protocol": "gtec"})
 
@@ -41,7 +41,7 @@ def test_table_has_nuts_rows() -> None:
 
 def test_nut_testing_answers() -> None:
     _, session = gtec()
-    values = session.init().values  # type: ignore[attr-defined]
+    values = session.init().values
     assert (values["input.voltage"], values["input.voltage.fault"],
             values["output.voltage"]) == ("236.7", "220.1", "230.4")
     assert (values["ups.load"], values["input.frequency"], values["battery.voltage"],
@@ -67,8 +67,8 @@ def test_nut_testing_answers() -> None:
 def test_status_letters(letters: str, status: list[str], alarms: list[str],
                         test: str | None) -> None:
     _, session = gtec(letters)
-    assert session.init().alarms == []  # type: ignore[attr-defined]  # committed later
-    result = session.walk(full=True)  # type: ignore[attr-defined]
+    assert session.init().alarms == []  # committed later
+    result = session.walk(full=True)
     assert result.status == status
     assert result.alarms == alarms
     assert result.values.get("battery.test.status") == test
@@ -77,10 +77,10 @@ def test_status_letters(letters: str, status: list[str], alarms: list[str],
 def test_quick_walks_keep_the_last_full_walks_status() -> None:
     """No gtec row is quick-polled: between full walks NUT keeps ups_status as it was."""
     device, session = gtec("A")
-    session.init()  # type: ignore[attr-defined]
-    assert session.walk(full=True).status == ["OB"]  # type: ignore[attr-defined]
+    session.init()
+    assert session.walk(full=True).status == ["OB"]
     device.sent.clear()
-    assert session.walk(full=False).status == ["OB"]  # type: ignore[attr-defined]
+    assert session.walk(full=False).status == ["OB"]
     assert device.sent == []
 
 
@@ -99,16 +99,16 @@ def test_autodetection_and_commands() -> None:
     device = Device(TESTING, b"(NAK\r")
     assert detect(device, {}).name == "gtec"
     device, session = gtec()
-    session.init()  # type: ignore[attr-defined]
+    session.init()
     for name, param, wire in (("shutdown.return", None, b"S.5R0003\r"),
                               ("load.off", None, b"S00R0000\r"),
                               ("test.battery.start", "5940", b"T99\r")):
         device.sent.clear()
-        session.instcmd(name, param)  # type: ignore[attr-defined]
+        session.instcmd(name, param)
         assert device.sent == [wire], name
     device.sent.clear()
-    assert session.setvar("ups.delay.shutdown", "11") is S.UNKNOWN  # type: ignore
-    assert session.instcmd("test.battery.start", "59") is not S.HANDLED  # type: ignore
+    assert session.setvar("ups.delay.shutdown", "11") is S.UNKNOWN
+    assert session.instcmd("test.battery.start", "59") is not S.HANDLED
     assert device.sent == []
 
 

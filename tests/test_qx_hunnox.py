@@ -16,19 +16,19 @@ import qx_driver_util as qd
 import qx_small_util as u
 from qx_testlib import Device, S, session_on
 
-from hidups.qx import detect
+from hidups.qx import QxSession, detect
 from hidups.qx.hunnox import HUNNOX
 from hidups.qx.items import QxFlag
 
 Q1 = b"(215.0 195.0 230.0 014 49.0 22.7 30.0 00000000\r"
-TESTING = {  # NUT v2.8.5 hunnox_testing[]
+TESTING: dict[str, bytes | None] = {  # NUT v2.8.5 hunnox_testing[]
     "Q1": Q1, "F": b"#230.0 000 024.0 50.0\r",
     "FW?": b"#NOT_A_LIVE_UPS  TESTING    TESTING   \r", "BL": b"BL100\r",
 }
 
 
 def hunnox(answers: dict[str, bytes | None], options: dict[str, str] | None = None,
-           default: bytes | None = b"(NAK\r") -> tuple[Device, object]:
+           default: bytes | None = b"(NAK\r") -> tuple[Device, QxSession]:
     device = Device(dict(answers), default)
     session = session_on(device, {"protocol": "hunnox", **(options or {})})
     return device, session
@@ -45,7 +45,7 @@ def test_table_has_nuts_rows() -> None:
 
 def test_nut_testing_answers() -> None:
     _, session = hunnox(TESTING)
-    values = session.init().values  # type: ignore[attr-defined]
+    values = session.init().values
     assert values["battery.charge"] == "100"
     assert values["input.voltage"] == "215.0" and values["output.voltage"] == "230.0"
     assert values["battery.voltage"] == "22.7"
@@ -53,7 +53,7 @@ def test_nut_testing_answers() -> None:
         "NOT_A_LIVE_UPS", "TESTING", "TESTING")
     assert values["input.voltage.nominal"] == "230"
     assert values["ups.delay.start"] == "0" and values["ups.delay.shutdown"] == "60"
-    assert session.walk(full=False).status == ["OL"]  # type: ignore[attr-defined]
+    assert session.walk(full=False).status == ["OL"]
 
 
 @pytest.mark.parametrize(("answer", "charge"), [
@@ -61,7 +61,7 @@ def test_nut_testing_answers() -> None:
 ])
 def test_bl_charge(answer: bytes, charge: str) -> None:
     _, session = hunnox({**TESTING, "BL": answer})
-    assert session.init().values["battery.charge"] == charge  # type: ignore[attr-defined]
+    assert session.init().values["battery.charge"] == charge
 
 
 @pytest.mark.parametrize("answer", [
@@ -75,7 +75,7 @@ def test_a_bad_bl_answer_fails_the_quick_walk(answer: bytes | None) -> None:
     """battery.charge is a quick-poll row: NUT's walk fails on it (status read failed),
     and the bad answer never becomes a charge."""
     _, session = hunnox({**TESTING, "BL": answer})
-    result = session.init()  # type: ignore[attr-defined]
+    result = session.init()
     assert not result.ok
     assert "battery.charge" not in result.values
 
@@ -93,7 +93,7 @@ def test_claim_needs_fw_unless_novendor() -> None:
 
 def test_commands_and_delays() -> None:
     device, session = hunnox(TESTING)
-    session.init()  # type: ignore[attr-defined]
+    session.init()
     cases = [
         ("shutdown.return", None, b"S01\r"),  # default ondelay 0: no R part
         ("shutdown.stayoff", None, b"S01R0000\r"),
@@ -103,17 +103,17 @@ def test_commands_and_delays() -> None:
     ]
     for name, param, wire in cases:
         device.sent.clear()
-        session.instcmd(name, param)  # type: ignore[attr-defined]
+        session.instcmd(name, param)
         assert device.sent == [wire], name
-    assert session.setvar("ups.delay.shutdown", "12") is S.HANDLED  # type: ignore[attr-defined]
-    assert session.setvar("ups.delay.start", "150") is S.HANDLED  # type: ignore[attr-defined]
+    assert session.setvar("ups.delay.shutdown", "12") is S.HANDLED
+    assert session.setvar("ups.delay.start", "150") is S.HANDLED
     device.sent.clear()
-    session.instcmd("shutdown.return", None)  # type: ignore[attr-defined]
+    session.instcmd("shutdown.return", None)
     assert device.sent == [b"S.2R0002\r"]
     device.sent.clear()
     for name, value in (("ups.delay.shutdown", "601"), ("ups.delay.start", "599941")):
-        assert session.setvar(name, value) is S.UNKNOWN  # type: ignore[attr-defined]
-    assert session.instcmd("test.battery.start", "30") is not S.HANDLED  # type: ignore
+        assert session.setvar(name, value) is S.UNKNOWN
+    assert session.instcmd("test.battery.start", "30") is not S.HANDLED
     assert device.sent == []
 
 
