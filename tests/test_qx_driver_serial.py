@@ -106,5 +106,6 @@ def test_serial_driver_matches_nut(stem: str, record_property: Any) -> None:
     tail = common_suffix(nut_sent, our_sent)
     print(f"\n{stem}: {protocol} {len(cmp.matched)}/{cmp.compared}; NUT sent "
           f"{len(nut_sent)} commands, hidups {len(our_sent)}, the last {tail} the same")
-    assert set(our_sent) <= set(nut_sent), (nut_sent, our_sent)
+    # Q4 is gtec's claim: a 2.8.5 protocol (hidups probes it before q1), not in 2.8.0
+    assert set(our_sent) - {b"Q4"} <= set(nut_sent), (nut_sent, our_sent)
     assert tail >= 5, (nut_sent, our_sent)
