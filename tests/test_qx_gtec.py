@@ -169,3 +169,18 @@ def test_commands_on_the_wire_as_nut_285(library: Path) -> None:
     assert nut_wire == ["Q", "S00R0000", "C", "S.9R0001", "S.9R0000", "C", "T02", "TL",
                         "T", "CT"]
     assert len(nut_answers) == len(u.COMMANDS)
+
+
+@pytest.mark.nut
+@pytest.mark.upsemu
+@pytest.mark.parametrize(("option", "value"), [("offdelay", "601"), ("ondelay", "599941"),
+                                               ("offdelay", "11")])
+def test_a_delay_out_of_nuts_range_is_refused_as_by_nut_285(library: Path, option: str,
+                                                             value: str) -> None:
+    """ups.delay.shutdown 12..600, ups.delay.start 0..599940 (blazer's ranges): both
+    drivers refuse to start, naming the option, and send no command."""
+    options = {"protocol": "gtec", option: value}
+    nut, ours, nut_sent, our_sent = u.run_both(u.device("gtec-cypress"), library, options)
+    assert nut.rc != 0 and "out of range" in nut.output, nut.output
+    assert ours.rc != 0 and f"{option}='{value}': out of range" in ours.output, ours.output
+    assert not [c for c in nut_sent + our_sent if u.COMMAND_SHAPE.match(c)]
