@@ -57,7 +57,7 @@ def test_nut_testing_answers() -> None:
 
 
 @pytest.mark.parametrize(("answer", "charge"), [
-    (b"BL085\r", "85"), (b"BL000\r", "0"), (b"BL50\0\0\0", "50"),  # cypress NUL padding
+    (b"BL085\r", "85"), (b"BL000\r", "0"), (b"BL50\r\0\0\0", "50"),  # cypress: 8 bytes
 ])
 def test_bl_charge(answer: bytes, charge: str) -> None:
     _, session = hunnox({**TESTING, "BL": answer})
