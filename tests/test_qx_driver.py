@@ -123,15 +123,18 @@ def test_explained_differences_are_narrow() -> None:
 @pytest.mark.nut
 @pytest.mark.upsemu
 def test_protocol_option_reaches_the_q_library(library: Path) -> None:
-    """nutdrv_qx's own options are ups.conf options of hidups too; protocol=ablerex (which
-    NUT 2.8.0 runs on this device) is refused clearly, naming what is missing."""
+    """nutdrv_qx's own options are ups.conf options of hidups too: protocol=ablerex (which
+    NUT 2.8.0 runs on this device) runs it; an unknown protocol is refused clearly."""
     device = qd.DEVICES_DIR / "ablerex-ablerex.ups"
     options = {**qd.device_ids(device), "protocol": "ablerex"}
     nut = qd.run_nut(device, library, options)
     assert nut.rc == 0 and nut.variables["driver.version.data"].startswith("Ablerex")
     ours = qd.run_hidups(device, library, options)
-    assert ours.rc != 0 and not ours.variables
-    assert "protocol='ablerex'" in ours.output and "not implemented" in ours.output
+    assert ours.rc == 0 and ours.variables["driver.parameter.protocol"] == "ablerex"
+    assert ours.variables["driver.version.data"].startswith("Ablerex")
+    bad = qd.run_hidups(device, library, {**options, "protocol": "nosuch"})
+    assert bad.rc != 0 and not bad.variables
+    assert "protocol='nosuch'" in bad.output and "unknown Q* protocol" in bad.output
     ours = qd.run_hidups(device, library, {**options, "protocol": "megatec"})
     assert ours.rc == 0 and ours.variables["driver.parameter.protocol"] == "megatec"
     assert ours.variables["driver.version.data"].startswith("Megatec")

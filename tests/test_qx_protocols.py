@@ -11,6 +11,7 @@ from qx_testlib import Device, S, replay, session_on
 
 from hidups.errors import ConfigError, ProtocolError
 from hidups.qx import ORDER, QxSession, detect, lookup
+from hidups.qx.registry import PROTOCOLS
 
 Q1_OK = b"(215.0 195.0 230.0 014 49.0 22.7 30.0 00000000\r"
 
@@ -288,11 +289,13 @@ def test_runtime_runs_down_on_battery() -> None:
     assert runtime < 1800
 
 
-def test_order_is_nuts_and_unbuilt_protocols_are_named() -> None:
+def test_order_is_nuts_and_unbuilt_protocols_are_named(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(ORDER) == 20
     assert ORDER[0] == "voltronic" and ORDER[-1] == "q1"
     assert ORDER.index("mustek") < ORDER.index("megatec/old") < ORDER.index("bestups") \
         < ORDER.index("mecer") < ORDER.index("megatec") < ORDER.index("zinto")
+    monkeypatch.setitem(PROTOCOLS, "gtec", None)  # as an unbuilt slot looks
     with pytest.raises(ConfigError, match=r"'gtec'.*not implemented"):
         lookup("gtec")
     with pytest.raises(ConfigError, match=r"unknown Q\* protocol"):

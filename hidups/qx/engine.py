@@ -57,6 +57,13 @@ class Engine:
         self.skip: set[int] = set(protocol.claim_skips)
         self.unskipped: set[int] = set(protocol.claim_unskips)
         self.status: set[str] = set()
+        #: words a preprocess adds with NUT's ``status_set`` (not ``update_status``):
+        #: they go straight into the status buffer, ahead of ``ups_status_set``'s
+        #: words, and last one walk (``status_init`` runs before each walk)
+        self.status_direct: list[str] = []
+        #: NUT's ``item->answer`` of the item being processed: the whole buffer, NULs
+        #: kept, for preprocess functions that read binary answers byte by byte
+        self.raw_answer = ""
         self.alarms: list[str] = []
         self.commands: list[str] = []
         self.rw: dict[str, RwInfo] = {}
@@ -192,6 +199,7 @@ class Engine:
             if refined is None:
                 return Processed(False, "")
             answer, length = refined, len(refined)
+        self.raw_answer = answer
         return self.process_answer(item, c_string(answer), length)
 
     def infoval_set(self, item: Item, value: str) -> int:
@@ -241,10 +249,17 @@ class Engine:
         """``qx_status() & STATUS(word)``: a bit set so far in this walk."""
         return word in self.status
 
+    def status_set(self, word: str) -> None:
+        """NUT's ``status_set`` from a preprocess: a unique token, kept this walk."""
+        if word not in self.status_direct:
+            self.status_direct.append(word)
+
     def status_words(self) -> list[str]:
-        """``ups_status_set``: NUT's fixed order, OL or OB first."""
-        words = ["OL" if "OL" in self.status else "OB"]
-        words += [word for word in STATUS_ORDER if word in self.status]
+        """``ups_status_set``: NUT's fixed order, OL or OB first, after the words a
+        preprocess set directly (``status_set`` keeps each token once)."""
+        words = list(self.status_direct)
+        words += [w for w in ["OL" if "OL" in self.status else "OB"] if w not in words]
+        words += [word for word in STATUS_ORDER if word in self.status and word not in words]
         return words
 
     def alarm_words(self) -> list[str]:
@@ -283,6 +298,7 @@ class Engine:
             self.one_pack_considered = False
         prev_command = ""
         prev_answer = ""
+        self.status_direct.clear()
         for index, item in enumerate(self.protocol.table):
             flags = self.flags(index)
             if flags & QxFlag.SKIP:
@@ -314,6 +330,7 @@ class Engine:
                 continue
             command = item.command or ""
             if prev_command and prev_answer and prev_command.lower() == command.lower():
+                self.raw_answer = prev_answer
                 result = self.process_answer(item, prev_answer, len(prev_answer))
             else:
                 result = self.process(item)

@@ -10,8 +10,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from hidups.errors import ConfigError, ProtocolError
+from hidups.qx.ablerex import ABLEREX
 from hidups.qx.bestups import BESTUPS
 from hidups.qx.engine import Engine
+from hidups.qx.gtec import GTEC
+from hidups.qx.hunnox import HUNNOX
 from hidups.qx.innovart31 import INNOVART31
 from hidups.qx.innovart33 import INNOVART33
 from hidups.qx.innovatae import INNOVATAE
@@ -41,6 +44,7 @@ PROTOCOLS.update({p.name: p for p in (Q2, Q6)})
 PROTOCOLS.update({p.name: p for p in (MASTERGUARD,)})
 PROTOCOLS.update({p.name: p for p in (INNOVART31, INNOVART33, INNOVATAE)})
 PROTOCOLS.update({p.name: p for p in (VOLTRONIC_AXPERT,)})
+PROTOCOLS.update({p.name: p for p in (HUNNOX, ABLEREX, GTEC)})
 
 
 def register(protocol: QxProtocol) -> None:
