@@ -103,6 +103,13 @@ def load_qx_capture_file(path: str) -> QxCapture | None:
 _ACTION = re.compile(r"(?:Q|T|T\d+|TL|C|CT|S.*|.*%.*)\Z")
 
 
+class _NoDevice:
+    """What a precommand sees before any claim: no subdriver state."""
+
+    def __init__(self) -> None:
+        self.state: dict[str, Any] = {}
+
+
 def query_commands(protocols: Iterable[QxProtocol]) -> list[str]:
     """Every query command of the given tables, once each, in table order, without CR.
 
@@ -116,10 +123,11 @@ def query_commands(protocols: Iterable[QxProtocol]) -> list[str]:
                 continue
             if _ACTION.match(item.command.rstrip("\r")):
                 continue
-            # as the row sends it (voltronic-axpert appends its CRC); a protocol's
-            # precommand needs no device state for a plain query
-            sent = item.precommand(None, item, item.command) if item.precommand else \
-                item.command
+            # as the row sends it (voltronic-axpert appends its CRC); with no device
+            # state yet, a row whose command needs some (masterguard's slave address)
+            # is left out
+            sent = (item.precommand(_NoDevice(), item, item.command) if item.precommand
+                    else item.command)
             command = (sent or "").rstrip("\r")
             if command:
                 found.setdefault(command, None)

@@ -102,9 +102,10 @@ def snprintf_dynamic(value: str, fmt: str, reference: str, arg: int | str) -> st
 
 def add_slaveaddr(engine: Engine, item: Item, command: str) -> str | None:
     """``masterguard_add_slaveaddr``: ``...,XX\\r`` -> ``...,00\\r`` (this unit's address)."""
-    if not command.endswith(",XX\r"):
-        return None
-    return command[:-3] + str(engine.state.get("slaveaddr", "??")) + "\r"
+    address = engine.state.get("slaveaddr")
+    if not command.endswith(",XX\r") or address is None:
+        return None  # no address yet (explore asks before any claim): nothing is sent
+    return command[:-3] + str(address) + "\r"
 
 
 # -- instant commands ------------------------------------------------------------------
