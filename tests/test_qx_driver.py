@@ -161,3 +161,19 @@ def test_a_lost_bridge_is_device_gone_as_in_nutdrv_qx() -> None:
     assert raised(io) is DeviceGone
     assert raised(pipe) is ProtocolError
     assert raised(TransportTimeout("slow")) is TransportTimeout
+
+
+@pytest.mark.nut
+@pytest.mark.upsemu
+def test_default_variables_reach_the_q_tables_as_in_nut(library: Path) -> None:
+    """nutdrv_qx reads ``default.battery.packs`` back (dstate) to scale the battery
+    voltage of a unit that reports one pack; hidups' driver process must too (it gave
+    the unscaled 218.4 when only the published tree saw the default)."""
+    device = Path(__file__).parent / "data" / "qx" / "q6-3phase.ups"
+    options = {**qd.device_ids(device), "protocol": "q6",
+               "battery_voltage_reports_one_pack": "", "default.battery.packs": "2"}
+    nut = qd.run_nut(device, library, options, version="2.8.5")
+    ours = qd.run_hidups(device, library, options)
+    assert nut.rc == 0 and ours.rc == 0, ours.output
+    assert ours.variables["battery.voltage"] == nut.variables["battery.voltage"] == "436.80"
+    assert ours.variables["battery.packs"] == nut.variables["battery.packs"] == "2"

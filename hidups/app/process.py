@@ -196,7 +196,9 @@ def make_driver(ups: str, options: DriverOptions, *,
     qx = device_protocol(mapping) == QX
     publish_core(dstate, options, version_internal=QX_DRIVER_VERSION if qx else DRIVER_VERSION,
                  debug_level=debug)
-    protocol: DeviceProtocol[Any] = QxDeviceProtocol() if qx else HidProtocol(upsname=ups)
+    protocol: DeviceProtocol[Any] = (
+        QxDeviceProtocol(defaults=options.defaults, overrides=options.overrides) if qx
+        else HidProtocol(upsname=ups))
     driver: Driver[Any] = Driver(mapping, dstate, protocol, upsname=ups,
                                  overrides=options.overrides, defaults=options.defaults)
     return driver, dstate

@@ -262,9 +262,16 @@ class QxDeviceProtocol:
     name = "qx"
 
     def __init__(self, *, clock: Callable[[], float] = time.time,
-                 opener: Callable[[Mapping[str, str]], QxLink] = open_qx_link) -> None:
+                 opener: Callable[[Mapping[str, str]], QxLink] = open_qx_link,
+                 defaults: Mapping[str, str] | None = None,
+                 overrides: Mapping[str, str] | None = None) -> None:
         self.clock = clock
         self.opener = opener
+        #: ups.conf's ``default.X``/``override.X``: nutdrv_qx reads them back through
+        #: dstate_getinfo (``default.battery.packs`` scales battery.voltage), so the Q*
+        #: tables must see them, not only the published tree
+        self.variables = {**{f"default.{k}": v for k, v in (defaults or {}).items()},
+                          **{f"override.{k}": v for k, v in (overrides or {}).items()}}
 
     def open(self, options: Mapping[str, str], *, user_options: Mapping[str, str],
              previous: QxDriverSession | None) -> QxDriverSession:
@@ -275,11 +282,12 @@ class QxDeviceProtocol:
         else:
             link = self.opener(options)
             query, info = as_query(link), link.info
+        qx_options = {**user_options, **self.variables}
         try:
             # NUT keeps the protocol across a reconnect; else probe (or take protocol=)
-            protocol = previous.protocol if previous is not None else detect(query, user_options)
+            protocol = previous.protocol if previous is not None else detect(query, qx_options)
             log.info("Q* protocol %s (%s)", protocol.name, protocol.version)
-            return QxDriverSession(link, query, protocol, info, user_options, clock=self.clock)
+            return QxDriverSession(link, query, protocol, info, qx_options, clock=self.clock)
         except BaseException:
             if link is not None:
                 link.close()
