@@ -39,6 +39,12 @@ from hidups.serve.users import Users
 
 __all__ = ["NetServer", "TlsSettings", "Users"]
 
+#: New connections per second once the burst is spent. Unlike a driver's socket (one
+#: upsd), a network server meets a whole fleet reconnecting at once (upsd restarts, a
+#: network comes back): 1,000 clients must get in within a second or two, while a
+#: connect/close flood still cannot take every loop round (``ACCEPT_BATCH`` per round).
+ACCEPT_RATE = 1000.0
+ACCEPT_BURST = 256
 log = logging.getLogger(__name__)
 
 BACKLOG = 64
@@ -108,7 +114,7 @@ class NetServer:
         self._thread: threading.Thread | None = None
         self._running = False
         self._wake_r, self._wake_w = socket.socketpair()
-        self.gate = AcceptGate()
+        self.gate = AcceptGate(rate=ACCEPT_RATE, burst=ACCEPT_BURST)
         self._limited = RateLimitedLog(log, interval=10.0)
 
     # --- life cycle ----------------------------------------------------------------
