@@ -57,6 +57,10 @@ ValuePreprocess = Callable[[Any, "Item", str], "str | None"]
 #: NULs kept) before its value is cut; None where NUT's returns -1.
 AnswerPreprocess = Callable[[Any, "Item", str], "str | None"]
 
+#: An ``info_rw_t`` entry's own ``preprocess``: (engine, value) -> keep the value in the
+#: published enum/range (NUT skips entries whose function returns non-zero).
+RwFilter = Callable[[Any, str], bool]
+
 
 @dataclass(frozen=True)
 class Item:
@@ -74,15 +78,16 @@ class Item:
     flags: QxFlag
     preprocess: ValuePreprocess | None = None
     preanswer: AnswerPreprocess | None = None
+    rw_filter: RwFilter | None = None
 
 
 def row(name: str, info_flags: StFlag, rw: tuple[str, ...] | None, command: str | None,
         answer_len: int, leading: str, start: int, end: int, dfl: str | None,
         flags: QxFlag, preprocess: ValuePreprocess | None = None,
-        preanswer: AnswerPreprocess | None = None) -> Item:
+        preanswer: AnswerPreprocess | None = None, rw_filter: RwFilter | None = None) -> Item:
     """Build an Item positionally, so tables read like NUT's ``item_t`` rows."""
     return Item(name, info_flags, rw, command, answer_len, leading, start, end, dfl, flags,
-                preprocess, preanswer)
+                preprocess, preanswer, rw_filter)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from hidups.qx.items import Query, QxProtocol
 from hidups.qx.mecer import MECER
 from hidups.qx.megatec import MEGATEC, MEGATEC_OLD, MUSTEK, Q1, ZINTO
 from hidups.qx.settings import QxSettings
+from hidups.qx.voltronic import VOLTRONIC
 from hidups.qx.voltronic_qs import VOLTRONIC_QS, VOLTRONIC_QS_HEX
 
 MAXTRIES = 3
@@ -30,6 +31,7 @@ ORDER: tuple[str, ...] = (
 PROTOCOLS: dict[str, QxProtocol | None] = {name: None for name in ORDER}
 PROTOCOLS.update({p.name: p for p in (VOLTRONIC_QS, VOLTRONIC_QS_HEX, MUSTEK, MEGATEC_OLD,
                                        BESTUPS, MECER, MEGATEC, ZINTO, Q1)})
+PROTOCOLS.update({p.name: p for p in (VOLTRONIC,)})
 
 
 def register(protocol: QxProtocol) -> None:

@@ -46,6 +46,9 @@ class QxSession:
         self.engine.nonut_setvar = lambda name: setvar(self.engine, name, None)
         self.lastpoll = 0.0
         self.failures = 0
+        #: ups.alarm as NUT commits it: only a successful FULL walk does (alarms the
+        #: INIT walk raised wait for it, as nutdrv_qx's alarm buffer does)
+        self.committed_alarms: list[str] = []
         if protocol.initups is not None:
             protocol.initups(self.engine)
 
@@ -59,7 +62,7 @@ class QxSession:
         deleted = set(engine.deleted)
         engine.deleted.clear()
         return WalkResult(values=dict(engine.values), deleted=deleted,
-                          status=engine.status_words(), alarms=engine.alarm_words(),
+                          status=engine.status_words(), alarms=list(self.committed_alarms),
                           commands=list(engine.commands), rw=dict(engine.rw), ok=ok)
 
     def init(self) -> WalkResult:
@@ -94,6 +97,7 @@ class QxSession:
             if ok:
                 engine.data_has_changed = False
                 self.lastpoll = engine.clock()
+                self.committed_alarms = engine.alarm_words()
         else:
             ok = engine.walk(WalkStep.QUICK)
         self.failures = 0 if ok else self.failures + 1
