@@ -1,0 +1,217 @@
+"""Differential: NUT 2.8.5's nutdrv_qx (the reference) against hidups on voltronic UPSes.
+
+Each upsemu device (``tests/data/qx/voltronic-*.ups``: NUT's own ``voltronic_testing[]``
+answers, a 1-phase P01 and a 3-phase P10 unit) and the shared synthetic capture run
+under both drivers: every variable must be equal, and so must every command on the
+wire (upsemu's ``op=qx cmd=`` log), for the walk, the autodetection probes, each instant
+command and setvar (through the driver socket) and the ups.conf-only settings.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+import qx_driver_util as qd
+from conftest import ROOT, SHARED_CAPTURES, UPSEMU_DIR, nut285_root, require, require_nut285
+from qx_nut285_socket import nut285_requests
+from upsemu_util import try_build_upsemu
+
+from hidups.errors import ProtocolError
+from hidups.qx import QxSession, detect
+from hidups.qx.items import QxFlag
+from hidups.qx.replay import DeviceFileQuery
+from hidups.qx.voltronic import VOLTRONIC
+
+DATA = Path(__file__).parent / "data" / "qx"
+DEVICES = ["voltronic-cypress", "voltronic-3phase-cypress"]
+QX_LOG = re.compile(r"op=qx bridge=\S+ cmd=(\S+)")
+#: What the walks ask; anything else on the wire is a command or a setvar.
+QUERIES = {item.command.rstrip("\r") for item in VOLTRONIC.table
+           if item.command and not item.flags & (QxFlag.CMD | QxFlag.SETVAR)}
+
+
+@pytest.fixture(scope="module")
+def library() -> Path:
+    require_nut285()
+    lib, why = try_build_upsemu()
+    require(lib is not None, f"upsemu cannot be built: {why}")
+    assert lib is not None
+    return lib
+
+
+def wire(log: Path) -> list[str]:
+    return QX_LOG.findall(log.read_text(errors="replace")) if log.exists() else []
+
+
+def hidups_wire(device: Path, library: Path, options: dict[str, str], log: Path) -> qd.Run:
+    """The hidups driver process in dump mode with upsemu's log on."""
+    with tempfile.TemporaryDirectory(prefix="hidups-volt.") as tmp:
+        env = qd.hidups_env(device, library, Path(tmp), UPSEMU_LOG=str(log))
+        res = subprocess.run([*qd.hidups_args(options), "-d", "1"], env=env,
+                             capture_output=True, timeout=300, cwd=ROOT)
+    out = res.stdout.decode("latin-1")
+    return qd.Run(res.returncode, qd.parse(out), out + res.stderr.decode("latin-1"))
+
+
+def both(device: Path, library: Path, options: dict[str, str], tmp: Path,
+         ) -> tuple[qd.Run, qd.Run, list[str], list[str]]:
+    options = {**qd.device_ids(device), **options}
+    nut = qd.run_nut(device, library, options, version="2.8.5", log=tmp / "nut.log")
+    ours = hidups_wire(device, library, options, tmp / "hidups.log")
+    assert nut.rc == 0, nut.output[-2000:]
+    assert ours.rc == 0, ours.output[-2000:]
+    return nut, ours, wire(tmp / "nut.log"), wire(tmp / "hidups.log")
+
+
+@pytest.mark.nut
+@pytest.mark.parametrize("auto", [False, True], ids=["protocol", "autodetect"])
+@pytest.mark.parametrize("name", DEVICES)
+def test_variables_and_walk_match_nut_285(name: str, auto: bool, library: Path,
+                                          tmp_path: Path) -> None:
+    device = DATA / f"{name}.ups"
+    nut, ours, nut_wire, our_wire = both(device, library,
+                                         {} if auto else {"protocol": "voltronic"}, tmp_path)
+    comparison = qd.compare(nut.variables, ours.variables, "voltronic")
+    assert comparison.bad == []
+    # only what describes the driver binary differs (name, versions)
+    assert set(comparison.explained) <= {"driver.name", "driver.version",
+                                         "driver.version.internal", "driver.version.usb"}
+    assert comparison.compared >= (78 if "3phase" in name else 69)
+    assert nut.variables["driver.version.data"] == "Voltronic 0.14"
+    assert our_wire == nut_wire  # the claim, the init walk and the first update
+
+
+@pytest.mark.nut
+def test_synthetic_capture_matches_nut_285(library: Path, tmp_path: Path) -> None:
+    capture = SHARED_CAPTURES / "qx" / "synthetic-voltronic-testing.json"
+    device = qd.capture_device(capture)
+    nut, ours, nut_wire, our_wire = both(
+        device, library, {"protocol": "voltronic", "subdriver": "cypress"}, tmp_path)
+    comparison = qd.compare(nut.variables, ours.variables, "voltronic")
+    assert len(nut.variables) == 62
+    assert comparison.bad == []
+    assert comparison.compared == 58  # 62 less the 4 that name the driver binary
+    assert our_wire == nut_wire
+
+
+@pytest.mark.nut
+def test_autodetection_probes_match_nut_285(library: Path, tmp_path: Path) -> None:
+    """On a Megatec unit voltronic is tried first and refuses it after the same probes
+    (QGS three times); NUT 2.8.5 then asks protocols hidups has not built yet
+    (voltronic-axpert's QPI with CRC), which the comparison leaves out."""
+    device = UPSEMU_DIR / "devices" / "megatec-cypress.ups"
+    _, _, nut_wire, our_wire = both(device, library, {}, tmp_path)
+    assert nut_wire[:3] == our_wire[:3] == ["QGS"] * 3
+    assert [c for c in nut_wire if "\\x" not in c] == our_wire
+
+
+@pytest.mark.nut
+def test_microtek_pi71_is_refused_like_nut_285(library: Path) -> None:
+    capture = SHARED_CAPTURES / "qx" / "microtek-gi3kl-nut3655.json"
+    device = qd.capture_device(capture)
+    nut = qd.run_nut(device, library, {**qd.device_ids(device), "protocol": "voltronic"},
+                     version="2.8.5")
+    assert nut.rc != 0 and "Device not supported" in nut.output
+    query = DeviceFileQuery(device.read_text(), device.name, chunk=8)
+    with pytest.raises(ProtocolError):
+        detect(query, {"protocol": "voltronic"})
+
+
+INSTCMDS = [
+    "load.off", "load.on", "shutdown.return", "shutdown.stayoff", "shutdown.stop",
+    "test.battery.start", "test.battery.start 30", "test.battery.start 5940",
+    "test.battery.start 11", "test.battery.start 5941", "test.battery.start.deep",
+    "test.battery.start.quick", "test.battery.stop", "beeper.toggle", "beeper.enable",
+    "beeper.disable", "beeper.on", "beeper.off", "outlet.1.load.off", "outlet.1.load.on",
+    "outlet.2.load.off", "outlet.3.load.on", "outlet.4.load.on", "bypass.start",
+    "bypass.stop", "load.off.delay 5",
+]
+SETVARS = [
+    "ups.delay.start 130", "ups.delay.shutdown 45", "@shutdown.return",
+    "ups.delay.shutdown 600", "ups.delay.start 0", "@shutdown.return", "@shutdown.stayoff",
+    "ups.delay.shutdown 11", "ups.delay.start 599941",
+    "input.transfer.high 250", "input.transfer.high 300", "input.transfer.low 210",
+    "input.transfer.low 100", "input.frequency.high 54", "input.frequency.high 70",
+    "input.frequency.low 47", "input.frequency.low 58", "battery.packs 4", "battery.packs 0",
+    "battery.voltage.low 24", "battery.voltage.low 28", "ups.start.auto yes",
+    "ups.start.auto no", "battery.protection no", "battery.energysave yes",
+    "ups.start.battery no", "outlet.0.switchable no", "outlet.1.delay.shutdown 600",
+    "outlet.4.delay.shutdown 120", "outlet.3.delay.shutdown 60", "battery.type AGM",
+    "battery.packs x",
+]
+
+
+def requests() -> list[str]:
+    out = [f"INSTCMD {c}" for c in INSTCMDS]
+    for entry in SETVARS:
+        out.append(f"INSTCMD {entry[1:]}" if entry.startswith("@") else f"SET {entry}")
+    return out
+
+
+def hidups_requests(device: Path, asked: list[str], options: dict[str, str],
+                    ) -> tuple[list[str], list[str], list[str]]:
+    """(statuses, command bytes of the walk, command bytes of the requests) in hidups."""
+    query = DeviceFileQuery(device.read_text(), device.name, chunk=8)
+    session = QxSession(detect(query, options), query, options)
+    session.init()
+    session.walk(full=False)
+    walk = [c.decode("latin-1").rstrip("\r") for c in query.sent]
+    query.sent.clear()
+    statuses = []
+    for request in asked:
+        kind, name, *rest = request.split(" ", 2)
+        if kind == "INSTCMD":
+            statuses.append(session.instcmd(name, rest[0] if rest else None).name)
+        else:
+            statuses.append(session.setvar(name, rest[0] if rest else "").name)
+    sent = [c.decode("latin-1").rstrip("\r") for c in query.sent]
+    return statuses, walk, sent
+
+
+@pytest.mark.nut
+@pytest.mark.parametrize("name", DEVICES)
+def test_commands_and_setvars_match_nut_285(name: str, library: Path, tmp_path: Path) -> None:
+    device = DATA / f"{name}.ups"
+    root = nut285_root()
+    assert root is not None
+    asked = requests()
+    log = tmp_path / "nut.log"
+    nut_status = nut285_requests(root, device, library, {"protocol": "voltronic"}, asked, log)
+    nut_sent = [c for c in wire(log) if c not in QUERIES]
+    statuses, _, sent = hidups_requests(device, asked, {"protocol": "voltronic"})
+    assert list(zip(asked, statuses, strict=True)) == list(zip(asked, nut_status, strict=True))
+    assert [c for c in sent if c not in QUERIES] == nut_sent
+    # the values refused (out of NUT's range, bad test times) sent nothing: spot checks
+    assert "HEH300" not in nut_sent and "BATGN00" not in nut_sent
+    assert len(nut_sent) >= 30
+
+
+UPS_CONF = {  # ups.conf-only settings NUT applies in its first walk (P01, 230 V, 50 Hz)
+    "protocol": "voltronic", "max_bypass_volt": "250", "min_bypass_volt": "190",
+    "max_bypass_freq": "55", "min_bypass_freq": "47.5", "battery_number": "3",
+    "output_phase_angle": "120", "reset_to_default": "", "bypass_alarm": "disabled",
+    "battery_alarm": "enabled", "bypass_when_off": "enabled", "alarm_control": "disabled",
+    "converter_mode": "disabled", "eco_mode": "enabled", "battery_open_status_check": "no",
+    "bypass_forbidding": "enabled", "site_fault_detection": "disabled",
+    "advanced_eco_mode": "enabled", "constant_phase_angle": "enabled",
+    "limited_runtime_on_battery": "enabled", "work_range_type": "UPS",
+}
+
+
+@pytest.mark.nut
+def test_ups_conf_settings_match_nut_285(library: Path, tmp_path: Path) -> None:
+    """The bypass limits, battery number, phase angle and capability flags set from
+    ups.conf: the same bytes in the same order (NUT sends the phase angle's enum index,
+    PPD001 for 120; out-of-range or unchanged values send nothing)."""
+    device = DATA / "voltronic-cypress.ups"
+    nut = qd.run_nut(device, library, {**qd.device_ids(device), **UPS_CONF},
+                     version="2.8.5", log=tmp_path / "nut.log")
+    assert nut.rc == 0, nut.output[-2000:]
+    nut_sent = [c for c in wire(tmp_path / "nut.log") if c not in QUERIES]
+    _, walk, _ = hidups_requests(device, [], UPS_CONF)
+    assert [c for c in walk if c not in QUERIES] == nut_sent
+    assert "PPD001" in nut_sent and "PHV250" in nut_sent and "PF" in nut_sent
