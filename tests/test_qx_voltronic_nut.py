@@ -27,7 +27,9 @@ from hidups.qx.replay import DeviceFileQuery
 from hidups.qx.voltronic import VOLTRONIC
 
 DATA = Path(__file__).parent / "data" / "qx"
-DEVICES = ["voltronic-cypress", "voltronic-3phase-cypress"]
+DEVICES = ["voltronic-cypress", "voltronic-3phase-cypress", "voltronic-p31-cypress"]
+#: Variables each device has (NUT 2.8.5 less the 4 that name the driver binary).
+COMPARED = {"voltronic-cypress": 70, "voltronic-3phase-cypress": 79, "voltronic-p31-cypress": 67}
 QX_LOG = re.compile(r"op=qx bridge=\S+ cmd=(\S+)")
 #: What the walks ask; anything else on the wire is a command or a setvar.
 QUERIES = {item.command.rstrip("\r") for item in VOLTRONIC.table
@@ -80,7 +82,7 @@ def test_variables_and_walk_match_nut_285(name: str, auto: bool, library: Path,
     # only what describes the driver binary differs (name, versions)
     assert set(comparison.explained) <= {"driver.name", "driver.version",
                                          "driver.version.internal", "driver.version.usb"}
-    assert comparison.compared >= (78 if "3phase" in name else 69)
+    assert comparison.compared == COMPARED[name] - auto  # no driver.parameter.protocol
     assert nut.variables["driver.version.data"] == "Voltronic 0.14"
     assert our_wire == nut_wire  # the claim, the init walk and the first update
 
@@ -141,7 +143,7 @@ SETVARS = [
     "ups.start.auto no", "battery.protection no", "battery.energysave yes",
     "ups.start.battery no", "outlet.0.switchable no", "outlet.1.delay.shutdown 600",
     "outlet.4.delay.shutdown 120", "outlet.3.delay.shutdown 60", "battery.type AGM",
-    "battery.packs x",
+    "battery.type Flooded", "battery.type Li", "battery.type NiMH", "battery.packs x",
 ]
 
 
@@ -203,15 +205,19 @@ UPS_CONF = {  # ups.conf-only settings NUT applies in its first walk (P01, 230 V
 
 
 @pytest.mark.nut
-def test_ups_conf_settings_match_nut_285(library: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", DEVICES)
+def test_ups_conf_settings_match_nut_285(name: str, library: Path, tmp_path: Path) -> None:
     """The bypass limits, battery number, phase angle and capability flags set from
     ups.conf: the same bytes in the same order (NUT sends the phase angle's enum index,
     PPD001 for 120; out-of-range or unchanged values send nothing)."""
-    device = DATA / "voltronic-cypress.ups"
+    device = DATA / f"{name}.ups"
     nut = qd.run_nut(device, library, {**qd.device_ids(device), **UPS_CONF},
                      version="2.8.5", log=tmp_path / "nut.log")
     assert nut.rc == 0, nut.output[-2000:]
     nut_sent = [c for c in wire(tmp_path / "nut.log") if c not in QUERIES]
     _, walk, _ = hidups_requests(device, [], UPS_CONF)
     assert [c for c in walk if c not in QUERIES] == nut_sent
-    assert "PPD001" in nut_sent and "PHV250" in nut_sent and "PF" in nut_sent
+    assert "PPD001" in nut_sent and "PF" in nut_sent
+    # bypass limits for all but P00/P08/P31; the grid range for P31 only
+    assert ("PHV250" in nut_sent) == ("p31" not in name)
+    assert ("PGR01" in nut_sent) == ("p31" in name)
