@@ -229,3 +229,30 @@ def test_ups_conf_settings_match_nut_285(name: str, library: Path, tmp_path: Pat
     # bypass limits for all but P00/P08/P31; the grid range for P31 only
     assert ("PHV250" in nut_sent) == ("p31" not in name)
     assert ("PGR01" in nut_sent) == ("p31" in name)
+
+
+@pytest.mark.nut
+@pytest.mark.parametrize(("mode", "word"), [("E", "vendor:voltronic:ECO-inverter-on"),
+                                            ("C", "vendor:voltronic:freq-converter-on")])
+def test_mode_buzzwords_match_nut_285(mode: str, word: str, library: Path,
+                                      tmp_path: Path) -> None:
+    """QMOD E/C: NUT sets its buzzword in full walks and drops it in quick ones (QMOD is
+    not a quick-poll row), as its debug log shows; hidups' walks say the same, and
+    both dumps (taken after a quick walk) agree."""
+    device = tmp_path / f"voltronic-mode-{mode}.ups"
+    text = (DATA / "voltronic-cypress.ups").read_text()
+    device.write_text(text.replace("qx QMOD: (S\n", f"qx QMOD: ({mode}\n"))
+    options = {**qd.device_ids(device), "protocol": "voltronic", "bypass_alarm": "disabled"}
+    debug = tmp_path / "nut-debug.log"
+    qd.run_nut(device, library, options, version="2.8.5", extra=["-D", "5", "-L", str(debug)])
+    events = re.findall(r"(Full update|Quick update|(?:SET|DEL)INFO "
+                        r"experimental\.ups\.mode\.buzzwords(?: \S+)?)", debug.read_text())
+    assert events[:4] == ["Full update", f'SETINFO experimental.ups.mode.buzzwords "{word}"',
+                          "Quick update", "DELINFO experimental.ups.mode.buzzwords"]
+    query = DeviceFileQuery(device.read_text(), device.name, chunk=8)
+    session = QxSession(detect(query, options), query, options)
+    assert session.init().buzzwords == []
+    assert session.walk(full=True).buzzwords == [word]
+    assert session.walk(full=False).buzzwords == []
+    nut, ours, _, _ = both(device, library, {"protocol": "voltronic"}, tmp_path)
+    assert qd.compare(dumped(nut), ours.variables, "voltronic").bad == []

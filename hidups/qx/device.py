@@ -186,7 +186,8 @@ class QxDriverSession:
         result = self._last
         if result is None:
             return StatusReport([])
-        return StatusReport(list(result.status), list(result.alarms))
+        return StatusReport(list(result.status), list(result.alarms),
+                            buzzwords=list(result.buzzwords))
 
     # --- commands ---------------------------------------------------------------------
 

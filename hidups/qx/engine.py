@@ -77,6 +77,8 @@ class Engine:
         #: ``info_rw`` values a subdriver fills in at run time, by variable name
         #: (voltronic's ECO voltage limits); they replace the row's own ``rw``.
         self.rw_values: dict[str, tuple[str, ...]] = {}
+        #: ``buzzmode_set`` words of the current walk (experimental.ups.mode.buzzwords)
+        self.buzzwords: list[str] = []
 
     # -- dstate -------------------------------------------------------------
     def claim_items(self, *names: str) -> bool:

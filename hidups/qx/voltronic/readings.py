@@ -97,7 +97,9 @@ def mode(engine: Engine, item: Item, value: str) -> str | None:
     entry = messages.MODES.get(value[:1])
     if entry is None:
         return None
-    word, alarm, _buzzword = entry  # buzzmode_set: not carried by the Q* session yet
+    word, alarm, buzzword = entry
+    if buzzword is not None and buzzword not in engine.buzzwords:
+        engine.buzzwords.append(buzzword)  # buzzmode_set
     if alarm is not None and item.name.lower() == "ups.alarm":
         return dfl(item, alarm)
     if word is not None and item.name.lower() == "ups.status":
