@@ -9,6 +9,7 @@ driver runs through the 2.8.5 prefix's own loader with upsemu as its libusb, as
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import tempfile
@@ -30,10 +31,12 @@ def _line(stream: object) -> str:
 
 def nut285_requests(root: Path, device: Path, library: Path, options: Mapping[str, str],
                     requests: Sequence[str], log: Path, *, settle: float = 2.0
-                    ) -> list[str]:
+                    ) -> tuple[list[str], dict[str, str]]:
     """Send each request (``INSTCMD name [param]`` or ``SET name value``: the driver
     socket's words, not upsd's ``SET VAR``) and
-    return NUT's answer to each (HANDLED, UNKNOWN, ...)."""
+    return NUT's answer to each (HANDLED, UNKNOWN, ...), then the driver's variables
+    (``DUMPALL``: every name, unlike ``run_nut.sh``'s dump, whose filter drops names
+    with ``-`` such as ``input.L1-N.voltage``)."""
     rootlib = root / "usr/lib/x86_64-linux-gnu"
     driver = root / "usr/libexec/nut/nutdrv_qx"
     with tempfile.TemporaryDirectory(prefix="nut285-qx.") as tmp:
@@ -61,7 +64,8 @@ def nut285_requests(root: Path, device: Path, library: Path, options: Mapping[st
                 proc.wait(timeout=30)
 
 
-def _talk(path: Path, requests: Sequence[str], settle: float) -> list[str]:
+def _talk(path: Path, requests: Sequence[str], settle: float,
+          ) -> tuple[list[str], dict[str, str]]:
     deadline = time.monotonic() + 30
     while True:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -84,4 +88,12 @@ def _talk(path: Path, requests: Sequence[str], settle: float) -> list[str]:
                 if not line or line.startswith(f"TRACKING r{number} "):
                     break
             answers.append(STATUS.get(int(line.split()[-1]), line) if line else "no answer")
-    return answers
+        sock.sendall(b"DUMPALL\n")
+        variables: dict[str, str] = {}
+        while (line := _line(stream)) and line != "DUMPDONE":
+            if line.startswith("SETINFO "):
+                name, value = line[8:].split(" ", 1)
+                if value.startswith('"') and value.endswith('"'):
+                    value = re.sub(r"\\(.)", r"\1", value[1:-1])
+                variables[name] = value
+    return answers, variables
