@@ -97,3 +97,29 @@ def _talk(path: Path, requests: Sequence[str], settle: float,
                     value = re.sub(r"\\(.)", r"\1", value[1:-1])
                 variables[name] = value
     return answers, variables
+
+
+def hidups_requests(device: Path, library: Path, options: Mapping[str, str],
+                    requests: Sequence[str], log: Path, env: Mapping[str, str], *,
+                    settle: float = 2.0) -> tuple[list[str], dict[str, str]]:
+    """The same requests to the hidups driver process (``python -m hidups -a emu -F``),
+    through the driver socket it serves for upsd; ``env`` carries PYTHONPATH and the
+    emulator's variables (qx_driver_util.hidups_env)."""
+    import sys
+
+    with tempfile.TemporaryDirectory(prefix="hidups-qx.") as tmp:
+        base = Path(tmp)
+        lines = ["[emu]", "    driver = hidups", "    port = auto", "    pollinterval = 1"]
+        for key, value in {**device_ids(device), **options}.items():
+            lines.append(f'    {key} = "{value}"' if value else f"    {key}")
+        (base / "ups.conf").write_text("\n".join(lines) + "\n")
+        run_env = dict(env, NUT_CONFPATH=str(base), NUT_STATEPATH=str(base),
+                       NUT_ALTPIDPATH=str(base), UPSEMU_LOG=str(log))
+        with (base / "driver.log").open("w") as err:
+            proc = subprocess.Popen([sys.executable, "-m", "hidups", "-a", "emu", "-F"],
+                                    env=run_env, stdout=err, stderr=err)
+            try:
+                return _talk(base / "hidups-emu", requests, settle)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)

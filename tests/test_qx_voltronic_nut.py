@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import qx_driver_util as qd
 from conftest import ROOT, SHARED_CAPTURES, UPSEMU_DIR, nut285_root, require, require_nut285
+from qx_nut285_socket import hidups_requests as hidups_socket_requests
 from qx_nut285_socket import nut285_requests
 from upsemu_util import try_build_upsemu
 
@@ -211,12 +212,23 @@ def test_commands_and_setvars_match_nut_285(name: str, library: Path, tmp_path: 
     assert root is not None
     asked = requests()
     log = tmp_path / "nut.log"
-    nut_status, _ = nut285_requests(root, device, library, {"protocol": "voltronic"}, asked,
-                                    log)
+    nut_status, nut_vars = nut285_requests(root, device, library, {"protocol": "voltronic"},
+                                           asked, log)
     nut_sent = [c for c in wire(log) if c not in QUERIES]
     statuses, _, sent = hidups_requests(device, asked, {"protocol": "voltronic"})
     assert list(zip(asked, statuses, strict=True)) == list(zip(asked, nut_status, strict=True))
     assert [c for c in sent if c not in QUERIES] == nut_sent
+    # and the hidups driver process, through the socket upsd talks to
+    with tempfile.TemporaryDirectory(prefix="hidups-volt.") as tmp:
+        env = qd.hidups_env(device, library, Path(tmp))
+        our_status, our_vars = hidups_socket_requests(
+            device, library, {"protocol": "voltronic"}, asked, tmp_path / "hidups.log", env)
+    assert list(zip(asked, our_status, strict=True)) == list(zip(asked, nut_status,
+                                                                 strict=True))
+    assert [c for c in wire(tmp_path / "hidups.log") if c not in QUERIES] == nut_sent
+    assert our_vars["ups.delay.shutdown"] == "600" and our_vars["ups.delay.start"] == "0"
+    after = qd.compare(nut_vars, our_vars, "voltronic")  # the state both drivers serve
+    assert after.bad == []
     # the values refused (out of NUT's range, bad test times) sent nothing: spot checks
     assert "HEH300" not in nut_sent and "BATGN00" not in nut_sent
     assert len(nut_sent) >= 30
