@@ -37,31 +37,46 @@ def nut285_requests(root: Path, device: Path, library: Path, options: Mapping[st
     return NUT's answer to each (HANDLED, UNKNOWN, ...), then the driver's variables
     (``DUMPALL``: every name, unlike ``run_nut.sh``'s dump, whose filter drops names
     with ``-`` such as ``input.L1-N.voltage``)."""
-    rootlib = root / "usr/lib/x86_64-linux-gnu"
-    driver = root / "usr/libexec/nut/nutdrv_qx"
     with tempfile.TemporaryDirectory(prefix="nut285-qx.") as tmp:
         base = Path(tmp)
-        (base / "state").mkdir()
-        (base / "lib").mkdir()
-        (base / "lib/libusb-1.0.so.0").symlink_to(library.resolve())
-        lines = ["[emu]", "    driver = nutdrv_qx", "    port = auto",
-                 "    pollinterval = 1"]
-        for key, value in {**device_ids(device), **options}.items():
-            lines.append(f'    {key} = "{value}"' if value else f"    {key}")
-        (base / "ups.conf").write_text("\n".join(lines) + "\n")
-        env = dict(os.environ, NUT_CONFPATH=str(base), NUT_STATEPATH=str(base / "state"),
-                   NUT_ALTPIDPATH=str(base / "state"), UPSEMU_FILE=str(device.resolve()),
-                   UPSEMU_LOG=str(log), LD_PRELOAD=str(library.resolve()), **FAST_EMU)
-        user = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
-        args = [str(rootlib / "ld-linux-x86-64.so.2"), "--library-path",
-                f"{base / 'lib'}:{rootlib}", str(driver), "-a", "emu", "-u", user, "-F"]
+        args, env = _nut285(root, base, device, library, options, log)
         with (base / "driver.log").open("w") as err:
-            proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=err)
+            proc = subprocess.Popen([*args, "-F"], env=env, stdout=subprocess.DEVNULL,
+                                    stderr=err)
             try:
                 return _talk(base / "state/nutdrv_qx-emu", requests, settle)
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)
+
+
+def nut285_killpower(root: Path, device: Path, library: Path, options: Mapping[str, str],
+                     log: Path) -> int:
+    """``nutdrv_qx -k`` (``upsdrv_shutdown``): its exit code; upsemu logs the bytes."""
+    with tempfile.TemporaryDirectory(prefix="nut285-qx.") as tmp:
+        args, env = _nut285(root, Path(tmp), device, library, options, log)
+        return subprocess.run([*args, "-k"], env=env, capture_output=True,
+                              timeout=120).returncode
+
+
+def _nut285(root: Path, base: Path, device: Path, library: Path,
+            options: Mapping[str, str], log: Path) -> tuple[list[str], dict[str, str]]:
+    """ups.conf, the emulator as libusb and the prefix's loader: the driver's argv/env."""
+    rootlib = root / "usr/lib/x86_64-linux-gnu"
+    driver = root / "usr/libexec/nut/nutdrv_qx"
+    (base / "state").mkdir()
+    (base / "lib").mkdir()
+    (base / "lib/libusb-1.0.so.0").symlink_to(library.resolve())
+    lines = ["[emu]", "    driver = nutdrv_qx", "    port = auto", "    pollinterval = 1"]
+    for key, value in {**device_ids(device), **options}.items():
+        lines.append(f'    {key} = "{value}"' if value else f"    {key}")
+    (base / "ups.conf").write_text("\n".join(lines) + "\n")
+    env = dict(os.environ, NUT_CONFPATH=str(base), NUT_STATEPATH=str(base / "state"),
+               NUT_ALTPIDPATH=str(base / "state"), UPSEMU_FILE=str(device.resolve()),
+               UPSEMU_LOG=str(log), LD_PRELOAD=str(library.resolve()), **FAST_EMU)
+    user = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
+    return [str(rootlib / "ld-linux-x86-64.so.2"), "--library-path",
+            f"{base / 'lib'}:{rootlib}", str(driver), "-a", "emu", "-u", user], env
 
 
 def _talk(path: Path, requests: Sequence[str], settle: float,
