@@ -242,7 +242,7 @@ UPS_CONF = {  # ups.conf-only settings NUT applies in its first walk (P01, 230 V
     "converter_mode": "disabled", "eco_mode": "enabled", "battery_open_status_check": "no",
     "bypass_forbidding": "enabled", "site_fault_detection": "disabled",
     "advanced_eco_mode": "enabled", "constant_phase_angle": "enabled",
-    "limited_runtime_on_battery": "enabled", "work_range_type": "UPS",
+    "limited_runtime_on_battery": "enabled", "work_range_type": "UPS", "testing": "",
 }
 
 
@@ -264,6 +264,7 @@ def test_ups_conf_settings_match_nut_285(name: str, library: Path, tmp_path: Pat
     _, walk, _ = hidups_requests(device, [], UPS_CONF)
     assert [c for c in walk if c not in QUERIES] == nut_sent
     assert "PPD001" in nut_sent and "PF" in nut_sent
+    assert "QBDR" in nut_wire  # "testing" enables the unknown QBDR query
     # bypass limits for all but P00/P08/P31, and 250 V only where in the unit's range
     # (P09's is 60..140); the grid range for P31 only
     assert ("PHV250" in nut_sent) == ("p31" not in name and "p09" not in name)
