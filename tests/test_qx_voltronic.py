@@ -15,9 +15,10 @@ from qx_testlib import Device, S, replay, session_on
 from hidups.errors import ProtocolError
 from hidups.qx import QxSession, detect
 from hidups.qx.engine import Engine
+from hidups.qx.items import QxFlag
 from hidups.qx.replay import DeviceFileQuery
 from hidups.qx.settings import QxSettings
-from hidups.qx.voltronic import VOLTRONIC, readings, table
+from hidups.qx.voltronic import VOLTRONIC, current, readings, table
 
 DATA = Path(__file__).parent / "data" / "qx"
 ONE_PHASE = DATA / "voltronic-cypress.ups"
@@ -213,3 +214,47 @@ def test_commands_refused_before_sending() -> None:
         assert session.instcmd("test.battery.start", param) is S.FAILED
     assert session.instcmd("outlet.4.load.on", None) is S.INVALID  # QSK4: (NAK
     assert query.sent == []
+
+
+@pytest.mark.parametrize(("protocol", "ivn", "ofn", "expected"), [
+    # (max volt, min volt, max freq, min freq) as voltronic_r_bypass_* filter them
+    ("P01", "230.0", "50.0", (("230", "264"), ("170", "220"), ("51.0", "60.0"),
+                              ("40.0", "49.0"))),
+    ("P01", "120.0", "60.0", (("120", "140"), ("85", "115"), ("61.0", "70.0"),
+                              ("50.0", "59.0"))),
+    ("P09", "230.0", "50.0", (("60", "140"), ("60", "140"), ("51.0", "60.0"),
+                              ("40.0", "49.0"))),
+    ("P99", "120.0", "50.0", (("115", "132"), ("50", "85"), ("51.0", "54.0"),
+                              ("46.0", "49.0"))),
+    ("P10", "230.0", "60.0", (("231", "276"), ("110", "209"), ("61.0", "64.0"),
+                              ("56.0", "59.0"))),
+    ("P31", "230.0", "50.0", ((), (), (), ())),
+])
+def test_bypass_limits_per_unit(protocol: str, ivn: str, ofn: str,
+                                expected: tuple[tuple[str, ...], ...]) -> None:
+    engine = engine_for(protocol)
+    engine.setinfo("input.voltage.nominal", ivn)
+    engine.setinfo("output.frequency.nominal", ofn)
+    got = []
+    for name in ("max_bypass_volt", "min_bypass_volt", "max_bypass_freq", "min_bypass_freq"):
+        index = engine.find(name, QxFlag.SETVAR)
+        assert index is not None
+        got.append(engine.rw_of(VOLTRONIC.table[index]))
+    assert tuple(got) == expected
+
+
+def test_run_time_rw_values_and_battery_low() -> None:
+    """ECO voltage limits come from the nominal voltage (voltronic_eco_volt fills NUT's
+    empty info_rw); battery.voltage.low keeps 20 and 24 or 28 by V*A."""
+    engine = engine_for("P02")
+    transfer = next(i for i in VOLTRONIC.table if i.name == "input.transfer.low"
+                    and i.flags & QxFlag.SEMI_STATIC)
+    assert engine.rw_of(transfer) == ()  # not filled yet: no range, as NUT
+    engine.setinfo("output.voltage.nominal", "120.0")
+    assert current.eco_volt(engine, transfer, "110") == "110"
+    assert engine.rw_of(transfer) == ("108", "115")  # P02, 120 V: 120-12..120-5
+    low = next(i for i in VOLTRONIC.table if i.name == "battery.voltage.low"
+               and i.flags & QxFlag.SEMI_STATIC)
+    assert engine.rw_of(low) == ("20",)  # no ratings yet: only 20 has no check
+    engine.setinfo("output.current.nominal", "10")
+    assert engine.rw_of(low) == ("20", "28")  # 120 V * 10 A >= 1000
