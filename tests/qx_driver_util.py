@@ -186,6 +186,9 @@ def explain(name: str, nut: str | None, ours: str | None, protocol: str) -> str 
         return "2.8.5 publishes the UPS's text, 2.8.0 %.2f"
     if protocol.startswith("megatec") and name in MEGATEC_285_I:
         return "2.8.5 megatec I-answer layout"
+    if protocol == "voltronic" and name in ("battery.voltage.high", "battery.voltage.low") \
+            and nut is None:
+        return "2.8.5 publishes its battery guess's limits on voltronic units; 2.8.0 not"
     return None
 
 

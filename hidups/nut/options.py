@@ -216,6 +216,31 @@ OPTIONS: tuple[Option, ...] = (
         ("experimental.battery.ageing.factor", "Masterguard battery ageing factor (promille)"),
         ("experimental.battery.calibration.factor",
          "Masterguard battery calibration factor (percent)"))),
+    # nutdrv_qx voltronic (voltronic_makevartable): settings sent once, in the first walk
+    Option("reset_to_default", F, None, "voltronic: reset capability options to defaults "
+           "(UPS in standby only)", "nutdrv_qx"),
+    *(Option(name, V, None, f"voltronic: {what} [enabled/disabled]", "nutdrv_qx")
+      for name, what in (
+          ("bypass_alarm", "alarm at bypass mode"), ("battery_alarm", "alarm at battery mode"),
+          ("bypass_when_off", "bypass when the UPS is off"),
+          ("alarm_control", "alarm control"), ("converter_mode", "converter mode"),
+          ("eco_mode", "ECO mode"), ("battery_open_status_check", "battery open check"),
+          ("bypass_forbidding", "bypass not allowed"),
+          ("site_fault_detection", "site fault detection"),
+          ("advanced_eco_mode", "advanced ECO mode"),
+          ("constant_phase_angle", "constant phase angle function"),
+          ("limited_runtime_on_battery", "limited runtime on battery"))),
+    *(Option(name, V, None, f"voltronic: {what}", "nutdrv_qx")
+      for name, what in (
+          ("max_bypass_volt", "maximum voltage for bypass mode"),
+          ("min_bypass_volt", "minimum voltage for bypass mode"),
+          ("max_bypass_freq", "maximum frequency for bypass mode"),
+          ("min_bypass_freq", "minimum frequency for bypass mode"),
+          ("work_range_type", "P31 grid working range [Appliance/UPS]"),
+          ("output_phase_angle", "output phase angle [000/120/180/240]"),
+          ("battery_number", "batteries per pack (1-9)"))),
+    Option("testing", F, None, "voltronic: also run commands that still need testing",
+           "nutdrv_qx"),
     # --- hidups ------------------------------------------------------------------------
     Option("backend", V, "pyusb", "device access: pyusb, hid (hidapi) or replay (a capture)",
            "hidups", check=Check.BACKEND),

@@ -118,12 +118,12 @@ def setvar(engine: Engine, name: str, value: str | None) -> CommandStatus:
         if not is_numeric(value):
             return S.UNKNOWN
         if nonut:
-            if not value or not _nonut_range_ok(item.rw or (), value):
+            if not value or not _nonut_range_ok(engine.rw_of(item), value):
                 return S.UNKNOWN
         elif not _range_ok(engine, item.name, value):
             return S.UNKNOWN
     elif item.flags & QxFlag.ENUM:
-        choices = list(item.rw or ()) if nonut else (info.enum if info else [])
+        choices = list(engine.rw_of(item)) if nonut else (info.enum if info else [])
         if not value or value.lower() not in (choice.lower() for choice in choices):
             return S.UNKNOWN
     elif info is not None and info.length is not None and len(value) > info.length:

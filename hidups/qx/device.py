@@ -196,7 +196,8 @@ class QxDriverSession:
         if result is None:
             return StatusReport([])
         return StatusReport(list(result.status),
-                            list(result.alarms) if self._last_full else None)
+                            list(result.alarms) if self._last_full else None,
+                            buzzwords=list(result.buzzwords))
 
     # --- commands ---------------------------------------------------------------------
 

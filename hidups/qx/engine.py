@@ -80,9 +80,14 @@ class Engine:
         self.charge_act = -1.0
         # Subdriver globals (bestups' inverted_bbb_bit, pins_shutdown_mode, ...).
         self.state: dict[str, Any] = dict(protocol.claim_state)
-        #: ``item->info_rw`` a subdriver set at run time (masterguard's enum of output
-        #: voltages, its battery.packs range by model): used instead of the row's own
-        self.rw_values: dict[Item, tuple[str, ...]] = {}
+        #: Subdriver globals that are words (voltronic's capability states).
+        self.labels: dict[str, str] = {}
+        #: ``item->info_rw`` a subdriver sets at run time, for one row (masterguard's
+        #: enum of output voltages, its battery.packs range by model) or for every row
+        #: of a variable (voltronic's ECO voltage limits); used instead of the row's own
+        self.rw_values: dict[Item | str, tuple[str, ...]] = {}
+        #: ``buzzmode_set`` words of the current walk (experimental.ups.mode.buzzwords)
+        self.buzzwords: list[str] = []
 
     # -- dstate -------------------------------------------------------------
     def claim_items(self, *names: str) -> bool:
@@ -121,6 +126,35 @@ class Engine:
             self.commands.append(name)
 
     # -- table lookups ------------------------------------------------------
+    def index_of(self, item: Item) -> int:
+        """The table index of this very row (rows are compared by identity)."""
+        for index, candidate in enumerate(self.protocol.table):
+            if candidate is item:
+                return index
+        raise ValueError(f"{item.name}: row not in the {self.protocol.name} table")
+
+    def set_skip(self, item: Item, skipped: bool) -> None:
+        """Set or clear SKIP on this very row (``item->qxflags |= QX_FLAG_SKIP``)."""
+        index = self.index_of(item)
+        if skipped:
+            self.skip.add(index)
+            self.unskipped.discard(index)
+        else:
+            self.skip.discard(index)
+            self.unskipped.add(index)
+
+    def rw_of(self, item: Item) -> tuple[str, ...]:
+        """The row's ``info_rw`` values as NUT walks them: run-time values first, up to
+        the first empty one, without those the entries' own preprocess refuses."""
+        values = self.rw_values.get(item, self.rw_values.get(item.name.lower(), item.rw or ()))
+        kept: list[str] = []
+        for value in values:
+            if not value:
+                break
+            if item.rw_filter is None or item.rw_filter(self, value):
+                kept.append(value)
+        return tuple(kept)
+
     def flags(self, index: int) -> QxFlag:
         """An item's flags including SKIP as set or cleared at run time."""
         item = self.protocol.table[index]
@@ -278,7 +312,7 @@ class Engine:
             return
         info = RwInfo(flags=[name for name, bit in (("RW", StFlag.RW), ("STRING", StFlag.STRING))
                              if item.info_flags & bit])
-        values = list(self.rw_values.get(item, item.rw) or ())
+        values = list(self.rw_of(item))
         if item.info_flags & StFlag.STRING and values:
             info.length = strtol(values[0])
         if item.flags & QxFlag.ENUM:

@@ -61,6 +61,9 @@ AnswerPreprocess = Callable[[Any, "Item", str], "str | None"]
 #: sent (masterguard's slave address, voltronic-axpert's CRC); None where NUT's returns
 #: -1 (nothing is sent then).
 CommandPreprocess = Callable[[Any, "Item", str], "str | None"]
+#: An ``info_rw_t`` entry's own ``preprocess``: (engine, value) -> keep the value in the
+#: published enum/range (NUT skips entries whose function returns non-zero).
+RwFilter = Callable[[Any, str], bool]
 
 
 @dataclass(frozen=True)
@@ -80,16 +83,18 @@ class Item:
     preprocess: ValuePreprocess | None = None
     preanswer: AnswerPreprocess | None = None
     precommand: CommandPreprocess | None = None
+    rw_filter: RwFilter | None = None
 
 
 def row(name: str, info_flags: StFlag, rw: tuple[str, ...] | None, command: str | None,
         answer_len: int, leading: str, start: int, end: int, dfl: str | None,
         flags: QxFlag, preprocess: ValuePreprocess | None = None,
         preanswer: AnswerPreprocess | None = None,
-        precommand: CommandPreprocess | None = None) -> Item:
+        precommand: CommandPreprocess | None = None, *,
+        rw_filter: RwFilter | None = None) -> Item:
     """Build an Item positionally, so tables read like NUT's ``item_t`` rows."""
     return Item(name, info_flags, rw, command, answer_len, leading, start, end, dfl, flags,
-                preprocess, preanswer, precommand)
+                preprocess, preanswer, precommand, rw_filter)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from hidups.qx.megatec import MEGATEC, MEGATEC_OLD, MUSTEK, Q1, ZINTO
 from hidups.qx.q2 import Q2
 from hidups.qx.q6 import Q6
 from hidups.qx.settings import QxSettings
+from hidups.qx.voltronic import VOLTRONIC
 from hidups.qx.voltronic_axpert import VOLTRONIC_AXPERT
 from hidups.qx.voltronic_qs import VOLTRONIC_QS, VOLTRONIC_QS_HEX
 
@@ -45,6 +46,7 @@ PROTOCOLS.update({p.name: p for p in (MASTERGUARD,)})
 PROTOCOLS.update({p.name: p for p in (INNOVART31, INNOVART33, INNOVATAE)})
 PROTOCOLS.update({p.name: p for p in (VOLTRONIC_AXPERT,)})
 PROTOCOLS.update({p.name: p for p in (HUNNOX, ABLEREX, GTEC)})
+PROTOCOLS.update({p.name: p for p in (VOLTRONIC,)})
 
 
 def register(protocol: QxProtocol) -> None:

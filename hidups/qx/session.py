@@ -58,6 +58,8 @@ class WalkResult:
     rw: dict[str, RwInfo]
     ok: bool = True
     extra: dict[str, str] = field(default_factory=dict)
+    #: NUT commits buzzwords after every update walk, from that walk alone
+    buzzwords: list[str] = field(default_factory=list)
 
 
 class QxSession:
@@ -90,13 +92,16 @@ class QxSession:
         engine.deleted.clear()
         return WalkResult(values=dict(engine.values), deleted=deleted,
                           status=engine.status_words(), alarms=list(self.committed_alarms),
-                          commands=list(engine.commands), rw=dict(engine.rw), ok=ok)
+                          commands=list(engine.commands), rw=dict(engine.rw), ok=ok,
+                          buzzwords=list(engine.buzzwords))
 
     def init(self) -> WalkResult:
         """``upsdrv_initinfo``: the INIT walk, battery set-up, delays, load.on/off."""
         engine = self.engine
         engine.setinfo("driver.version.data", self.protocol.version)
-        if not engine.walk(WalkStep.INIT):
+        ok = engine.walk(WalkStep.INIT)
+        engine.buzzwords.clear()  # upsdrv_initinfo commits none; the next update resets
+        if not ok:
             return self._result(False)
         self.battery.init()
         for name, option, text in (("ups.delay.start", "ondelay", self.settings.ondelay),
@@ -119,6 +124,7 @@ class QxSession:
     def walk(self, full: bool) -> WalkResult:
         """``upsdrv_updateinfo``'s walk: FULL resets status and alarms, QUICK only polls."""
         engine = self.engine
+        engine.buzzwords.clear()  # buzzmode_init
         if full:
             engine.status.clear()
             engine.alarms.clear()
