@@ -15,10 +15,11 @@ from qx_testlib import Device, S, session_on
 from hidups.errors import ConfigError, ProtocolError
 from hidups.qx import QxSession, detect
 from hidups.qx.engine import Engine
-from hidups.qx.innovart31 import INNOVART31, MANDATORY, multiply_x1000
+from hidups.qx.innovart31 import INNOVART31, MANDATORY
 from hidups.qx.innovart33 import INNOVART33
 from hidups.qx.innovatae import INNOVATAE
 from hidups.qx.items import QxFlag
+from hidups.qx.multipliers import multiply_x1000
 from hidups.qx.registry import ORDER, PROTOCOLS
 from hidups.qx.replay import DeviceFileQuery
 from hidups.qx.settings import QxSettings

@@ -16,7 +16,8 @@ from qx_testlib import Device
 from hidups.errors import ProtocolError
 from hidups.qx import CommandStatus, QxSession, detect
 from hidups.qx.items import QxFlag
-from hidups.qx.q2 import Q2, multiply_m2s, multiply_x1000, topology_bits
+from hidups.qx.multipliers import multiply_m2s, multiply_x1000
+from hidups.qx.q2 import Q2, topology_bits
 from hidups.qx.q6 import Q6
 from hidups.qx.registry import ORDER, PROTOCOLS
 

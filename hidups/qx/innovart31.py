@@ -8,60 +8,18 @@ after the first walk. ``innovart33`` reuses the helpers here.
 
 from __future__ import annotations
 
-import math
-import re
-import struct
 from collections.abc import Callable
 
 from hidups.qx import blazer
 from hidups.qx.engine import Engine
 from hidups.qx.items import Item, QxFlag, QxProtocol, StFlag, ValuePreprocess, row
 from hidups.qx.megatec import RATING_ROWS, command_rows, status_rows
+from hidups.qx.multipliers import multiply_x1000
 
 F = QxFlag
 N = StFlag.NONE
 ST = QxFlag.STATIC
 # sscanf's "%f" (glibc): blanks, a sign, then a hex float, inf/nan or a decimal prefix
-_SCANF_FLOAT = re.compile(
-    r"\s*([+-]?)(?:(0x(?:[0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p[+-]?\d+)?)"
-    r"|(inf(?:inity)?|nan(?:\([0-9a-z_]*\))?)|((?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?))",
-    re.IGNORECASE)
-
-
-def scanf_float(text: str) -> float | None:
-    """C ``sscanf(text, "%f", &f)`` into a ``float``; None where it converts nothing.
-
-    glibc reads hexadecimal floats too ("0x1.4" is 1.25: seen with NUT 2.8.5 on upsemu)
-    and rounds to single precision (out of its range: infinity, as strtof gives).
-    """
-    match = _SCANF_FLOAT.match(text)
-    if match is None:
-        return None
-    sign, hexa, special, decimal = match.groups()
-    if hexa is not None:
-        number = float.fromhex(sign + hexa)
-    elif special is not None:
-        number = float(sign + special.split("(")[0])
-    else:
-        number = float(sign + decimal)
-    try:
-        return float(struct.unpack("<f", struct.pack("<f", number))[0])
-    except OverflowError:
-        return math.copysign(math.inf, number)
-
-
-def multiply_x1000(engine: Engine, item: Item, value: str) -> str | None:
-    """``qx_multiply_x1000``: kW/kVA -> W/VA, ``%.2f`` of the single-precision value.
-
-    NUT reads the field into a ``float`` first, so 001.4 is 1399.99997..., which
-    still prints 1400.00; an unreadable field fails (-1) and is not published.
-    """
-    number = scanf_float(value)
-    if number is None:
-        return None
-    return "%.2f" % (number * 1000.0)
-
-
 def q1_status_rows() -> tuple[Item, ...]:
     """The Q1 status/alarm/type/beeper rows (columns 38-45) without the measurements."""
     return tuple(item for item in status_rows("Q1\r") if item.start >= 38)

@@ -16,7 +16,6 @@ from hidups.qx.innovart31 import (
     bps,
     claim_all,
     innova_commands,
-    multiply_x1000,
     phases,
     q1_status_rows,
     q6,
@@ -24,6 +23,7 @@ from hidups.qx.innovart31 import (
 )
 from hidups.qx.items import QxProtocol
 from hidups.qx.megatec import RATING_ROWS
+from hidups.qx.multipliers import multiply_x1000
 
 x1000 = multiply_x1000
 

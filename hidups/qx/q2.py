@@ -9,14 +9,13 @@ Q1 status rows, the commands, the claim and the topology bits are shared with ``
 
 from __future__ import annotations
 
-import re
-import struct
 from collections.abc import Callable
 
 from hidups.qx import blazer
 from hidups.qx.cstr import spn
 from hidups.qx.engine import Engine
 from hidups.qx.items import Claim, Item, QxFlag, QxProtocol, StFlag, row
+from hidups.qx.multipliers import multiply_m2s, multiply_x1000
 
 F = QxFlag
 N = StFlag.NONE
@@ -26,44 +25,6 @@ CMD = QxFlag.CMD
 DELAY = QxFlag.ABSENT | QxFlag.SETVAR | QxFlag.RANGE
 bits = blazer.process_status_bits
 battvolt = blazer.multiply_battvolt
-
-#: What glibc's ``sscanf("%f")`` takes: blanks, then a hexadecimal or decimal number
-#: prefix, or inf/infinity/nan.
-_SCANF_FLOAT = re.compile(
-    r"\s*([+-]?)(0x(?:[0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p[+-]?\d+)?"
-    r"|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|infinity|inf|nan)", re.IGNORECASE)
-
-
-def _scanf_float(text: str) -> float | None:
-    """``sscanf(text, "%f", &s)`` into a C ``float``; None where it matches nothing.
-
-    NUT's multipliers scan into a single-precision ``float`` and then multiply in
-    double: the rounding to float is kept so ``%.2f`` prints what NUT prints.
-    """
-    match = _SCANF_FLOAT.match(text)
-    if match is None:
-        return None
-    sign, digits = match.groups()
-    hexa = digits[:2].lower() == "0x"
-    number = float.fromhex(digits) if hexa else float(digits)
-    number = -number if sign == "-" else number
-    try:
-        return float(struct.unpack("f", struct.pack("f", number))[0])
-    except OverflowError:
-        return number  # beyond float range: C gives inf, which %.2f prints as "inf"
-
-
-def multiply_x1000(engine: Engine, item: Item, value: str) -> str | None:
-    """``qx_multiply_x1000``: ``WA`` reports kW/kVA, NUT publishes W/VA (``%.2f``)."""
-    number = _scanf_float(value)
-    return None if number is None else "%.2f" % (number * 1000.0)
-
-
-def multiply_m2s(engine: Engine, item: Item, value: str) -> str | None:
-    """``qx_multiply_m2s``: ``Q2`` reports the runtime in minutes, NUT in seconds."""
-    number = _scanf_float(value)
-    return None if number is None else "%.0f" % (number * 60.0)
-
 
 def topology_bits(input_at: int, output_at: int) -> Callable[[Engine, Item, str], str | None]:
     """``q2``/``q6_process_topology_bits``: the transformer topology flag at a column.
