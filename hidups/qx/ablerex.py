@@ -142,19 +142,6 @@ def test_result(engine: Engine, item: Item, value: str) -> str | None:
     return text.split("\0", 1)[0]
 
 
-def _standby_word(vi: float, vo: float) -> str | None:
-    """A standby unit's bit 40: TRIM, BYPASS or BOOST by output/input voltage."""
-    if vo < 0.5 * vi:
-        return None
-    if vo < 0.95 * vi:
-        return "TRIM"
-    if vo < 1.05 * vi:
-        return "BYPASS"
-    if vo < 1.5 * vi:
-        return "BOOST"
-    return None
-
-
 def status_bits(engine: Engine, item: Item, value: str) -> str | None:
     """``ablerex_process_status_bits``: bits 40-42 (BYPASS/TRIM/BOOST, by the UPS type
     at 42) and 41 (RB; OFF below 50 V out), set straight into the status buffer."""
@@ -164,7 +151,7 @@ def status_bits(engine: Engine, item: Item, value: str) -> str | None:
             vi = strtod(engine.getinfo("input.voltage"))
             vo = strtod(engine.getinfo("output.voltage"))
             if value[2:3] == "1":  # standby (line-interactive) unit
-                word = _standby_word(vi, vo)
+                word = blazer.bypass_word(vi, vo)
                 if word is None:
                     return None
                 engine.status_set(word)

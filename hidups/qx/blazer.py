@@ -30,8 +30,12 @@ def multiply_battvolt(engine: Engine, item: Item, value: str) -> str | None:
 
 def _bypass_word(engine: Engine) -> str | None:
     """Bit 40: TRIM, BYPASS or BOOST from output/input voltage (None = implausible)."""
-    vi = strtod(engine.getinfo("input.voltage"))
-    vo = strtod(engine.getinfo("output.voltage"))
+    return bypass_word(strtod(engine.getinfo("input.voltage")),
+                       strtod(engine.getinfo("output.voltage")))
+
+
+def bypass_word(vi: float, vo: float) -> str | None:
+    """What bit 40 means for these input and output voltages (None: implausible)."""
     if vo < 0.5 * vi:
         return None
     if vo < 0.95 * vi:
