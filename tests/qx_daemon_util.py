@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import qx_driver_util as qd
 from conftest import ROOT, nut285_root
 from qx_driver_util import FAST_EMU, device_ids
 
@@ -138,12 +139,7 @@ def daemon(which: str, device: Path, library: Path, options: Mapping[str, str],
             with client:
                 yield Daemon(client, log, proc, output)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+            qd.stop_process(proc)
 
 
 def _connect(sock: Path, proc: subprocess.Popen[bytes], output: Path,

@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import ROOT, SHARED_CAPTURES, UPSEMU_DIR, nut285_root
-from upsemu_util import CACHE
+from conftest import ROOT, SHARED_CAPTURES, UPSEMU_DIR, nut285_root, require, require_nut285
+from upsemu_util import CACHE, try_build_upsemu
 
 DEVICES_DIR = UPSEMU_DIR / "devices"
 LINE = re.compile(r"^([A-Za-z0-9_.]+): (.*)$")
@@ -241,3 +241,22 @@ def compare_with(nut: Mapping[str, str], ours: Mapping[str, str],
 def compare_285(nut: Mapping[str, str], ours: Mapping[str, str]) -> Comparison:
     """Against the reference: only :data:`DRIVER_SELF_285` may differ."""
     return compare_with(nut, ours, explain_285)
+
+
+def upsemu_for_nut285() -> Path:
+    """upsemu's library for a comparison with NUT 2.8.5 (both must be there: CI has them)."""
+    require_nut285()
+    lib, why = try_build_upsemu()
+    require(lib is not None, f"upsemu cannot be built: {why}")
+    assert lib is not None
+    return lib
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM a driver and wait; SIGKILL it if it does not go within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)

@@ -87,12 +87,7 @@ def live_driver(which: str, device: Path, library: Path, options: Mapping[str, s
         try:
             yield _connect(proc, tmp, timeout)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+            qd.stop_process(proc)
 
 
 def _connect(proc: subprocess.Popen[bytes], tmp: Path, timeout: float) -> DriverClient:

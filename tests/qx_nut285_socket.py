@@ -93,9 +93,17 @@ def _talk(path: Path, requests: Sequence[str], settle: float,
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
-    time.sleep(settle)  # let the driver finish its first update
     answers: list[str] = []
     with sock, sock.makefile("rb") as stream:
+        # ready: the first update published the status and the driver is idle again
+        # (a fixed wait lost the race on a loaded machine)
+        ready = time.monotonic() + 30
+        while time.monotonic() < ready:
+            seen = _dump(sock, stream)
+            if "ups.status" in seen and seen.get("driver.state", "quiet") == "quiet":
+                break
+            time.sleep(0.3)
+        time.sleep(settle)
         for number, request in enumerate(requests):
             sock.sendall(f"{request} TRACKING r{number}\n".encode())
             while True:
@@ -103,15 +111,23 @@ def _talk(path: Path, requests: Sequence[str], settle: float,
                 if not line or line.startswith(f"TRACKING r{number} "):
                     break
             answers.append(STATUS.get(int(line.split()[-1]), line) if line else "no answer")
-        sock.sendall(b"DUMPALL\n")
-        variables: dict[str, str] = {}
-        while (line := _line(stream)) and line != "DUMPDONE":
-            if line.startswith("SETINFO "):
-                name, value = line[8:].split(" ", 1)
-                if value.startswith('"') and value.endswith('"'):
-                    value = re.sub(r"\\(.)", r"\1", value[1:-1])
-                variables[name] = value
+        if requests:
+            time.sleep(settle)  # the updates after the last request, on both drivers
+        variables = _dump(sock, stream)
     return answers, variables
+
+
+def _dump(sock: socket.socket, stream: object) -> dict[str, str]:
+    """``DUMPALL``: the driver's variables (broadcasts before it are read as updates)."""
+    sock.sendall(b"DUMPALL\n")
+    variables: dict[str, str] = {}
+    while (line := _line(stream)) and line != "DUMPDONE":
+        if line.startswith("SETINFO "):
+            name, value = line[8:].split(" ", 1)
+            if value.startswith('"') and value.endswith('"'):
+                value = re.sub(r"\\(.)", r"\1", value[1:-1])
+            variables[name] = value
+    return variables
 
 
 def hidups_requests(device: Path, library: Path, options: Mapping[str, str],

@@ -155,12 +155,7 @@ def hidups_commands(dev: Path, lib: Path, options: Mapping[str, str],
                     if len(words) == 3 and words[0] == "SETINFO":
                         variables[words[1]] = words[2]
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+            qd.stop_process(proc)
         return answers, [c for c in sent(log) if COMMAND_SHAPE.match(c)], variables
 
 

@@ -89,12 +89,7 @@ def served(which: str, device: Path, library: Path, log: Path, *,
             assert wait_until(lambda: "ups.status" in upsd.upsc_vars("ups"), 15)
             yield upsd, proc
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+            qd.stop_process(proc)
 
 
 # --- instant commands on the wire --------------------------------------------------------

@@ -26,8 +26,7 @@ from typing import Any
 
 import pytest
 import qx_driver_util as qd
-from conftest import ROOT, nut285_bin, require, require_nut, require_nut285
-from upsemu_util import try_build_upsemu
+from conftest import ROOT, nut285_bin, require, require_nut
 
 from hidups.qx.registry import ORDER, PROTOCOLS
 
@@ -41,11 +40,7 @@ KEPT = re.compile(r"run_nut\.sh: keeping (\S+)")
 
 @pytest.fixture(scope="module")
 def library() -> Path:
-    require_nut285()
-    lib, why = try_build_upsemu()
-    require(lib is not None, f"upsemu cannot be built: {why}")
-    assert lib is not None
-    return lib
+    return qd.upsemu_for_nut285()
 
 
 def parse(text: str) -> dict[str, str]:

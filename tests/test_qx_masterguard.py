@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 import qx_driver_util as qd
-from conftest import ROOT, require, require_nut, require_nut285
+from conftest import ROOT, require_nut
 from qx_daemon_util import daemon, killpower
-from upsemu_util import try_build_upsemu
 
 from hidups.errors import ProtocolError
 from hidups.qx import detect
@@ -405,11 +404,7 @@ def test_killpower_sends_stop_then_shutdown() -> None:
 
 @pytest.fixture(scope="module")
 def library() -> Path:
-    require_nut285()
-    lib, why = try_build_upsemu()
-    require(lib is not None, f"upsemu cannot be built: {why}")
-    assert lib is not None
-    return lib
+    return qd.upsemu_for_nut285()
 
 
 @pytest.mark.nut

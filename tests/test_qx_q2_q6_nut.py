@@ -22,8 +22,7 @@ from typing import Any
 
 import pytest
 import qx_driver_util as qd
-from conftest import ROOT, require, require_nut, require_nut285
-from upsemu_util import try_build_upsemu
+from conftest import ROOT, require_nut
 
 from hidups.qx import QxSession, detect
 from hidups.qx.q6 import Q6
@@ -42,11 +41,7 @@ PHASE_VARS = ("input.L1-N.voltage", "input.L2-N.voltage", "input.L3-N.voltage",
 @pytest.fixture(scope="module")
 def library() -> Path:
     require_nut()
-    require_nut285()
-    lib, why = try_build_upsemu()
-    require(lib is not None, f"upsemu cannot be built: {why}")
-    assert lib is not None
-    return lib
+    return qd.upsemu_for_nut285()
 
 
 def dump(text: str) -> dict[str, str]:

@@ -26,7 +26,6 @@ import qx_driver_util as qd
 from conftest import ROOT, nut285_root, require, require_nut, require_nut285
 from pty_ups import HAVE_PYSERIAL, PtyUps
 from qx_live_util import live_driver, run_once, state_of
-from upsemu_util import try_build_upsemu
 
 from hidups.capture.qx_capture import QxCaptureReplay, dumps_qx_capture, loads_qx_capture
 from hidups.device import DeviceInfo
@@ -397,11 +396,7 @@ def wire(log: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def library() -> Path:
-    require_nut285()
-    lib, why = try_build_upsemu()
-    require(lib is not None, f"upsemu cannot be built: {why}")
-    assert lib is not None
-    return lib
+    return qd.upsemu_for_nut285()
 
 
 def run_hidups_logged(path: Path, lib: Path, options: dict[str, str], log: Path) -> qd.Run:

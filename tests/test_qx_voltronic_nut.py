@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 import qx_driver_util as qd
-from conftest import ROOT, SHARED_CAPTURES, UPSEMU_DIR, nut285_root, require, require_nut285
+from conftest import ROOT, SHARED_CAPTURES, UPSEMU_DIR, nut285_root
 from qx_nut285_socket import hidups_requests as hidups_socket_requests
 from qx_nut285_socket import nut285_killpower, nut285_requests
-from upsemu_util import try_build_upsemu
 
 from hidups.errors import ProtocolError
 from hidups.qx import QxSession, detect
@@ -44,11 +43,7 @@ QUERIES = {item.command.rstrip("\r") for item in VOLTRONIC.table
 
 @pytest.fixture(scope="module")
 def library() -> Path:
-    require_nut285()
-    lib, why = try_build_upsemu()
-    require(lib is not None, f"upsemu cannot be built: {why}")
-    assert lib is not None
-    return lib
+    return qd.upsemu_for_nut285()
 
 
 def reparse(run: qd.Run) -> qd.Run:
