@@ -90,16 +90,17 @@ class Engine:
         self.buzzwords: list[str] = []
 
     # -- dstate -------------------------------------------------------------
-    def claim_items(self, *names: str) -> bool:
+    def claim_items(self, *names: str, take_back: bool = True) -> bool:
         """The claim most protocols make: each named item must be in the table, be
         answered and give a value, in order; on failure the first one's value, if it
-        was set, is taken back (as NUT's claim functions do)."""
+        was set, is taken back as most of NUT's claim functions do (innovart3x's and
+        q2/q6's leave it: ``take_back=False``)."""
         for name in names:
             index = self.find(name)
             result = None if index is None else self.process(self.protocol.table[index])
             if (index is None or result is None or not result.ok
                     or self.infoval_set(self.protocol.table[index], result.value) != 1):
-                if name != names[0]:
+                if take_back and name != names[0]:
                     self.delinfo(names[0])
                 return False
         return True

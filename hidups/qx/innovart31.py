@@ -38,20 +38,12 @@ MANDATORY = ("input.L1-N.voltage", "ups.type", "output.current", "input.bypass.v
 def claim_all(names: tuple[str, ...]) -> Callable[[Engine], bool]:
     """``innovart3x_claim``: every named row must exist, answer and publish, in order.
 
-    Unlike ``claim_items`` nothing published is taken back on failure (NUT's code does
-    not), and a name missing from the table fails the claim, as ``find_nut_info`` does.
+    Nothing published is taken back on failure (NUT's code does not), and a name
+    missing from the table fails the claim, as ``find_nut_info`` does.
     """
 
     def claim(engine: Engine) -> bool:
-        for name in names:
-            index = engine.find(name)
-            if index is None:
-                return False
-            item = engine.protocol.table[index]
-            result = engine.process(item)
-            if not result.ok or engine.infoval_set(item, result.value) != 1:
-                return False
-        return True
+        return engine.claim_items(*names, take_back=False)
 
     return claim
 

@@ -116,23 +116,15 @@ def mandatory_claim(first: str) -> Claim:
     """``q2_claim``/``q6_claim``: ``first`` (the Q2/Q6 answer), ``ups.type`` (Q1) and
     ``output.L1.current`` (WA, not with ``nooutstats``) must each give a value.
 
-    Unlike ``claim_items`` nothing is taken back on failure: NUT's claim leaves what it
-    published in dstate, and the next protocols see it.
+    Nothing is taken back on failure: NUT's claim leaves what it published in dstate,
+    and the next protocols see it.
     """
     mandatory = ((first, "Q2/Q6"), ("ups.type", "Q1"), ("output.L1.current", "WA"))
 
     def claim(engine: Engine) -> bool:
-        for name, command in mandatory:
-            if engine.settings.nooutstats and command == "WA":
-                continue
-            index = engine.find(name)
-            if index is None:
-                return False
-            item = engine.protocol.table[index]
-            result = engine.process(item)
-            if not result.ok or engine.infoval_set(item, result.value) != 1:
-                return False
-        return True
+        names = [name for name, command in mandatory
+                 if not (engine.settings.nooutstats and command == "WA")]
+        return engine.claim_items(*names, take_back=False)
     return claim
 
 
