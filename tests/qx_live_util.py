@@ -51,18 +51,25 @@ def _argv(which: str, tmp: Path, library: Path) -> tuple[list[str], dict[str, st
     return argv, {"LD_PRELOAD": str(library)}
 
 
+def _prepare(which: str, tmp: Path, device: Path, library: Path,
+             options: Mapping[str, str], log: Path) -> tuple[list[str], dict[str, str]]:
+    """ups.conf and state folder in ``tmp``; the driver's argv and environment."""
+    (tmp / "state").mkdir()
+    driver = "hidups" if which == "hidups" else "nutdrv_qx"
+    (tmp / "ups.conf").write_text(_conf(driver, device, options))
+    argv, extra = _argv(which, tmp, library)
+    env = dict(os.environ, NUT_CONFPATH=str(tmp), NUT_STATEPATH=str(tmp / "state"),
+               NUT_ALTPIDPATH=str(tmp / "state"), UPSEMU_FILE=str(device.resolve()),
+               UPSEMU_LOG=str(log), **qd.FAST_EMU, **extra)
+    return argv, env
+
+
 def run_once(which: str, device: Path, library: Path, options: Mapping[str, str],
              log: Path, args: list[str]) -> subprocess.CompletedProcess[bytes]:
     """Run the driver once with ``args`` in place of ``-F`` (e.g. ``-k``), to its exit."""
     with tempfile.TemporaryDirectory(prefix=f"qxonce-{which}.") as name:
         tmp = Path(name)
-        (tmp / "state").mkdir()
-        driver = "hidups" if which == "hidups" else "nutdrv_qx"
-        (tmp / "ups.conf").write_text(_conf(driver, device, options))
-        argv, extra = _argv(which, tmp, library)
-        env = dict(os.environ, NUT_CONFPATH=str(tmp), NUT_STATEPATH=str(tmp / "state"),
-                   NUT_ALTPIDPATH=str(tmp / "state"), UPSEMU_FILE=str(device.resolve()),
-                   UPSEMU_LOG=str(log), **qd.FAST_EMU, **extra)
+        argv, env = _prepare(which, tmp, device, library, options, log)
         return subprocess.run([*argv[:-1], *args], env=env, capture_output=True, timeout=120,
                               cwd=ROOT)
 
@@ -74,13 +81,7 @@ def live_driver(which: str, device: Path, library: Path, options: Mapping[str, s
     once the driver has published ups.status."""
     with tempfile.TemporaryDirectory(prefix=f"qxlive-{which}.") as name:
         tmp = Path(name)
-        (tmp / "state").mkdir()
-        driver = "hidups" if which == "hidups" else "nutdrv_qx"
-        (tmp / "ups.conf").write_text(_conf(driver, device, options))
-        argv, extra = _argv(which, tmp, library)
-        env = dict(os.environ, NUT_CONFPATH=str(tmp), NUT_STATEPATH=str(tmp / "state"),
-                   NUT_ALTPIDPATH=str(tmp / "state"), UPSEMU_FILE=str(device.resolve()),
-                   UPSEMU_LOG=str(log), **qd.FAST_EMU, **extra)
+        argv, env = _prepare(which, tmp, device, library, options, log)
         with open(tmp / "driver.log", "wb") as out:
             proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
                                     cwd=ROOT)
