@@ -17,7 +17,7 @@ from enum import Enum
 
 from hidups.errors import ConfigError
 from hidups.nut.options import Scope, help_lines
-from hidups.nut.paths import ups_conf_path
+from hidups.nut.paths import read_config, ups_conf_path
 from hidups.nut.upsconf import (
     PROGNAME,
     DriverOptions,
@@ -234,12 +234,7 @@ Options for ups.conf or -x:
 
 def read_ups_conf(path: str) -> UpsConf:
     """Read and parse ups.conf; an unreadable file is a ConfigError naming it."""
-    try:
-        with open(path, encoding="latin-1") as f:
-            text = f.read()
-    except OSError as exc:
-        raise ConfigError(f"cannot read ups.conf: {exc.strerror}", source=path) from None
-    return parse_ups_conf(text, path)
+    return parse_ups_conf(read_config(path, "ups.conf", encoding="latin-1"), path)
 
 
 def load_options(

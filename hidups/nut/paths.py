@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import FrameType
 from typing import Protocol
 
-from hidups.errors import HidupsError
+from hidups.errors import ConfigError, HidupsError
 
 #: Debian's compile-time paths (nut-server 2.8.0).
 DEFAULT_CONFPATH = "/etc/nut"
@@ -56,6 +56,16 @@ def altpidpath(env: Mapping[str, str] | None = None, configured: str | None = No
 
 def ups_conf_path(env: Mapping[str, str] | None = None) -> str:
     return os.path.join(confpath(env), "ups.conf")
+
+
+def read_config(path: str | os.PathLike[str], what: str, *, encoding: str = "utf-8") -> str:
+    """A NUT configuration file's text; unreadable, a ConfigError naming ``what`` and
+    the file (ups.conf, upsd.conf, upsd.users all fail the same way)."""
+    try:
+        with open(path, encoding=encoding, errors="replace") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what}: {exc.strerror}", source=str(path)) from None
 
 
 def socket_path(

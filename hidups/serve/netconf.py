@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hidups.errors import ConfigError
+from hidups.nut.paths import read_config
 from hidups.nut.protocol import WordParser
 from hidups.serve.tls import TlsSettings
 
@@ -38,12 +39,7 @@ class UpsdConf:
 
     @classmethod
     def from_file(cls, path: str | Path) -> UpsdConf:
-        try:
-            text = Path(path).read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise ConfigError(f"cannot read upsd.conf: {exc.strerror}",
-                              source=str(path)) from exc
-        return cls.from_text(text, str(path))
+        return cls.from_text(read_config(path, "upsd.conf"), str(path))
 
     @classmethod
     def from_text(cls, text: str, source: str = "upsd.conf") -> UpsdConf:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hidups.errors import ConfigError
+from hidups.nut.paths import read_config
 from hidups.nut.protocol import WordParser
 
 log = logging.getLogger(__name__)
@@ -66,12 +67,7 @@ class Users:
 
     @classmethod
     def from_file(cls, path: str | Path) -> Users:
-        try:
-            text = Path(path).read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise ConfigError(f"cannot read users file: {exc.strerror}",
-                              source=str(path)) from exc
-        return cls.from_text(text, str(path))
+        return cls.from_text(read_config(path, "users file"), str(path))
 
     @classmethod
     def from_text(cls, text: str, source: str = "upsd.users") -> Users:
