@@ -82,7 +82,7 @@ def no_previous_upsmon() -> bool:
     return False
 
 
-def wait_for_no_upsmon(timeout: float = 20.0) -> None:
+def wait_for_no_upsmon(timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not no_previous_upsmon() and time.monotonic() < deadline:
         time.sleep(0.2)
